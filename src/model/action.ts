@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { IsoDateTime, LawfulBasis } from './common';
+import { ActionType } from './finding';
+
+/** Named anonymisation strategies (DESIGN: a small configured set). */
+export const AnonymiseStrategy = z.enum(['clear', 'fixed_text', 'unique_email', 'keyed_hash']);
+export type AnonymiseStrategy = z.infer<typeof AnonymiseStrategy>;
+
+const base = {
+  /** Stable id: (portal, contact, type, target) so re-planning yields the same id and apply is idempotent. */
+  id: z.string().min(1),
+  portalId: z.string().min(1),
+  tenantId: z.string().min(1),
+  contactId: z.string().min(1),
+  findingIds: z.array(z.string()).min(1),
+  ruleIds: z.array(z.string()).min(1),
+  dueAt: IsoDateTime,
+  destructive: z.boolean(),
+};
+
+export const Action = z.discriminatedUnion('type', [
+  z.object({ ...base, type: z.literal('gdpr_delete') }),
+  z.object({
+    ...base,
+    type: z.literal('anonymise'),
+    /** property name -> strategy */
+    properties: z.record(z.string(), AnonymiseStrategy),
+    notes: z.enum(['delete', 'redact', 'keep']).default('delete'),
+  }),
+  z.object({ ...base, type: z.literal('clear_property'), property: z.string().min(1) }),
+  z.object({ ...base, type: z.literal('redact_note'), noteId: z.string().min(1), categories: z.array(z.string()) }),
+  z.object({ ...base, type: z.literal('delete_note'), noteId: z.string().min(1) }),
+  z.object({ ...base, type: z.literal('set_lawful_basis'), purpose: z.string(), basis: LawfulBasis }),
+  z.object({ ...base, type: z.literal('unsubscribe'), subscriptionId: z.string().min(1), purpose: z.string() }),
+  z.object({
+    ...base,
+    type: z.literal('set_status'),
+    /** Our own status properties, e.g. gdpr_status, gdpr_next_action_at. */
+    values: z.record(z.string(), z.string()),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('create_task'),
+    subject: z.string().min(1),
+    body: z.string(),
+    ownerId: z.string().nullable(),
+  }),
+]);
+export type Action = z.infer<typeof Action>;
+export type ActionOf<T extends ActionType> = Extract<Action, { type: T }>;
+
+export const ActionResult = z.object({
+  actionId: z.string(),
+  status: z.enum(['done', 'skipped', 'failed']),
+  /** Vendor error category/message with no personal values, or why it was skipped. */
+  detail: z.string().optional(),
+  vendorRef: z.string().optional(),
+});
+export type ActionResult = z.infer<typeof ActionResult>;
+
+export const Plan = z.object({
+  version: z.literal(1),
+  createdAt: IsoDateTime,
+  portalId: z.string(),
+  tenantId: z.string(),
+  policy: z.object({ id: z.string(), version: z.string(), sha256: z.string() }),
+  /** Actions due now (or whose grace period has passed). */
+  actions: z.array(Action),
+  /** Destructive actions still waiting out their grace period (informational; apply skips them). */
+  pending: z.array(Action),
+});
+export type Plan = z.infer<typeof Plan>;
