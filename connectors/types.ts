@@ -81,3 +81,15 @@ export const STATUS_PROPERTIES = {
   lastScanAt: 'gdpr_last_scan_at',
   ruleIds: 'gdpr_rule_ids',
 } as const;
+
+/**
+ * A request budget for one portal. The CLI uses an in-process one; workers share one through Redis
+ * (src/jobs) so every process on a portal stays inside the vendor's limits together.
+ * `bucket` separates limits the vendor counts apart (e.g. HubSpot search has its own 5 req/s).
+ */
+export interface RateBudget {
+  /** Resolves when one request in `bucket` may be sent. */
+  take(bucket?: string): Promise<void>;
+  /** Tells the budget the vendor asked us to wait (429 Retry-After, 477, 423). */
+  backoff(ms: number, bucket?: string): void;
+}
