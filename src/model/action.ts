@@ -28,7 +28,14 @@ export const Action = z.discriminatedUnion('type', [
     notes: z.enum(['delete', 'redact', 'keep']).default('delete'),
   }),
   z.object({ ...base, type: z.literal('clear_property'), property: z.string().min(1) }),
-  z.object({ ...base, type: z.literal('redact_note'), noteId: z.string().min(1), categories: z.array(z.string()) }),
+  z.object({
+    ...base,
+    type: z.literal('redact_note'),
+    noteId: z.string().min(1),
+    categories: z.array(z.string()),
+    /** Filled in memory at apply time from the note as it is then (never written to plans or the store). */
+    redactedBody: z.string().optional(),
+  }),
   z.object({ ...base, type: z.literal('delete_note'), noteId: z.string().min(1) }),
   z.object({ ...base, type: z.literal('set_lawful_basis'), purpose: z.string(), basis: LawfulBasis }),
   z.object({ ...base, type: z.literal('unsubscribe'), subscriptionId: z.string().min(1), purpose: z.string() }),
