@@ -1,0 +1,154 @@
+/**
+ * Executes exactly the actions of a plan, idempotently: an action recorded as done is never run
+ * again, so running a plan twice changes nothing the second time, and running it again after a
+ * failure half-way finishes the rest. Before a destructive action the contact is read again and
+ * re-evaluated: if the cause has gone away (consent given, new activity) the action is cancelled.
+ */
+import type { Connector } from '../../connectors/types';
+import { detect } from '../detect';
+import type { Action, ActionResult, Contact, Plan } from '../model';
+import type { CompiledPolicy } from '../policy/compile';
+import { evaluateContact } from '../policy/evaluate';
+import type { Store } from '../store';
+import { appendAudit } from '../audit';
+import type { ProgressFn } from './progress';
+
+export interface ApplyOptions {
+  store: Store;
+  connector: Connector;
+  policy: CompiledPolicy;
+  plan: Plan;
+  now: Date;
+  actor: string;
+  dryRun?: boolean;
+  batchSize?: number;
+  onProgress?: ProgressFn;
+}
+
+export interface ApplySummary {
+  total: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  cancelled: number;
+  alreadyDone: number;
+  notDueYet: number;
+  byType: Record<string, { done: number; failed: number; skipped: number; cancelled: number }>;
+  dryRun: boolean;
+}
+
+const FINISHED = new Set(['done', 'skipped', 'cancelled']);
+
+/** Replaces detected spans with a category marker, from the end so offsets stay valid. */
+export function redactText(text: string, categories: readonly string[]): string {
+  const wanted = new Set(categories);
+  const spans = detect(text).filter((d) => wanted.size === 0 || wanted.has(d.category) || categoryFamily(d.category, wanted));
+  let out = text;
+  for (const d of [...spans].sort((a, b) => b.start - a.start)) {
+    out = `${out.slice(0, d.start)}[verwijderd: ${d.category}]${out.slice(d.end)}`;
+  }
+  return out;
+}
+/** Findings name data categories (national_id); detectors name bsn. */
+function categoryFamily(detector: string, wanted: ReadonlySet<string>): boolean {
+  return (detector === 'bsn' && wanted.has('national_id')) || (detector === 'iban' && wanted.has('financial'));
+}
+
+export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
+  const { store, connector, policy, plan, now } = opts;
+  const nowIso = now.toISOString();
+  const summary: ApplySummary = { total: plan.actions.length, done: 0, skipped: 0, failed: 0, cancelled: 0, alreadyDone: 0, notDueYet: 0, byType: {}, dryRun: opts.dryRun === true };
+  const bump = (a: Action, k: 'done' | 'failed' | 'skipped' | 'cancelled') => {
+    const t = (summary.byType[a.type] ??= { done: 0, failed: 0, skipped: 0, cancelled: 0 });
+    t[k] += 1;
+  };
+
+  const runnable: Action[] = [];
+  for (const a of plan.actions) {
+    if (a.portalId !== plan.portalId) throw new Error(`plan is inconsistent: action ${a.id} belongs to another portal`);
+    if (a.dueAt > nowIso) {
+      summary.notDueYet += 1; // a plan file edited or applied early: never act before the grace period ends
+      continue;
+    }
+    const state = await store.getActionState(a.id);
+    if (state && FINISHED.has(state)) {
+      summary.alreadyDone += 1;
+      continue;
+    }
+    runnable.push(a);
+  }
+  if (opts.dryRun) {
+    for (const a of runnable) bump(a, 'skipped');
+    summary.skipped = runnable.length;
+    return summary;
+  }
+
+  const record = async (a: Action, r: ActionResult) => {
+    await store.markActionResult(a.id, r);
+    await appendAudit(store, {
+      actor: opts.actor,
+      tenantId: plan.tenantId,
+      portalId: plan.portalId,
+      contactId: a.contactId,
+      ruleId: a.ruleIds.join(','),
+      action: a.type,
+      result: r.status,
+      detail: r.detail ?? null,
+    });
+    if (r.status === 'done') summary.done += 1;
+    else if (r.status === 'failed') summary.failed += 1;
+    else if (r.detail?.startsWith('cancelled')) summary.cancelled += 1;
+    else summary.skipped += 1;
+    bump(a, r.status === 'skipped' && r.detail?.startsWith('cancelled') ? 'cancelled' : r.status);
+  };
+
+  // Destructive actions: re-read and re-check each contact once, just before acting.
+  const fresh = new Map<string, Contact | null>();
+  const properties = [...new Set(runnable.flatMap((a) => (a.type === 'anonymise' ? Object.keys(a.properties) : a.type === 'clear_property' ? [a.property] : [])))];
+  const batchSize = opts.batchSize ?? 100;
+  let processed = 0;
+  for (let i = 0; i < runnable.length; i += batchSize) {
+    const batch = runnable.slice(i, i + batchSize);
+    const send: Action[] = [];
+    for (const a of batch) {
+      if (!a.destructive) {
+        send.push(a);
+        continue;
+      }
+      if (!fresh.has(a.contactId)) fresh.set(a.contactId, await connector.getContact(a.contactId, properties));
+      const c = fresh.get(a.contactId);
+      if (!c) {
+        await record(a, { actionId: a.id, status: 'skipped', detail: 'contact no longer exists in the CRM' });
+        continue;
+      }
+      const stillThere = new Set(evaluateContact({ ...c, suppressionMatch: a.ruleIds.includes('suppressed-reappeared') }, policy, now.getTime()).map((f) => f.id));
+      if (!a.findingIds.some((id) => stillThere.has(id))) {
+        await record(a, { actionId: a.id, status: 'skipped', detail: 'cancelled: the cause has gone away' });
+        continue;
+      }
+      if (a.type === 'gdpr_delete' || a.type === 'anonymise') {
+        // Keep only a keyed hash, so a re-imported forgotten person is recognised.
+        await store.addSuppression(plan.tenantId, c.identifiers, a.ruleIds.join(','), `${plan.portalId}/${a.contactId}`);
+      }
+      if (a.type === 'redact_note') {
+        const note = c.notes.find((n) => n.id === a.noteId);
+        if (!note) {
+          await record(a, { actionId: a.id, status: 'skipped', detail: 'note no longer exists' });
+          continue;
+        }
+        send.push({ ...a, redactedBody: redactText(note.body, a.categories) });
+        continue;
+      }
+      send.push(a);
+    }
+    for (const a of send) await store.markActionStarted(a.id);
+    const results = send.length > 0 ? await connector.apply(send) : [];
+    const byId = new Map(results.map((r) => [r.actionId, r]));
+    for (const a of send) {
+      await record(a, byId.get(a.id) ?? { actionId: a.id, status: 'failed', detail: 'connector returned no result' });
+    }
+    processed += batch.length;
+    opts.onProgress?.({ phase: 'apply', done: processed, total: runnable.length, failed: summary.failed });
+  }
+  return summary;
+}
