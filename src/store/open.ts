@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
+import { Pool } from 'pg';
+import { loadMasterKey } from '../crypto';
+import { migrationProvider } from './migrations';
+import type { Database } from './schema';
+import { Store, type Backend } from './store';
+
+export interface OpenStoreOptions {
+  /** PostgreSQL connection string; defaults to env DATABASE_URL. When absent, embedded PGlite is used. */
+  databaseUrl?: string;
+  /** Defaults to env GDPR_CRM_DATA_DIR or ./.gdpr-crm. Holds `db/` (PGlite) and, without GDPR_CRM_MASTER_KEY, `master.key`. */
+  dataDir?: string;
+  /** For tests: an open PGlite (e.g. a `clone()`); the store takes it over and closes it in `close()`. */
+  pglite?: PGlite | PGliteInterface;
+  /** PostgreSQL only: the schema to keep the tables in (created if missing). Tests use one per run. */
+  schema?: string;
+  /** Where GDPR_CRM_MASTER_KEY and the defaults are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Opens the store and brings its schema up to date (one set of migrations for PGlite and PostgreSQL). */
+export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+  const env = opts.env ?? process.env;
+  const dataDir = path.resolve(opts.dataDir ?? (env.GDPR_CRM_DATA_DIR || './.gdpr-crm'));
+  const masterKey = loadMasterKey(dataDir, env);
+  const databaseUrl = opts.pglite ? undefined : opts.databaseUrl ?? (env.DATABASE_URL || undefined);
+
+  let db: Kysely<Database>;
+  let backend: Backend;
+  if (databaseUrl) {
+    if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`invalid schema name "${opts.schema}"`);
+    const pool = new Pool({
+      connectionString: databaseUrl,
+      max: 10,
+      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    backend = 'postgres';
+    try {
+      if (opts.schema) await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);
+      else await sql`select 1`.execute(db);
+    } catch (e) {
+      await db.destroy();
+      throw new Error(`cannot reach PostgreSQL at ${redactUrl(databaseUrl)}: ${(e as Error).message}`);
+    }
+  } else {
+    let pg = opts.pglite;
+    if (!pg) {
+      pg = await PGlite.create(path.join(dataDir, 'db'));
+    }
+    db = new Kysely<Database>({ dialect: new PGliteDialect(pg as PGlite) });
+    backend = 'pglite';
+  }
+
+  try {
+    const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`store migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+    }
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  return new Store(db, backend, masterKey);
+}
+
+/** Connection strings may carry a password: never print it. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}

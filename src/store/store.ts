@@ -1,0 +1,616 @@
+import type { Kysely, Transaction } from 'kysely';
+import { z } from 'zod';
+import { decrypt, encrypt, hmacSha256, randomKey } from '../crypto';
+import { Action, ActionResult, DataCategory, Finding, IsoDateTime, Portal, type PortalInput } from '../model';
+import { hashInput, normaliseIdentifiers, type Identifiers } from './identifiers';
+import type { ActionState, Database } from './schema';
+
+export type Backend = 'pglite' | 'postgres';
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface TenantKeys {
+  /** HMAC-SHA256 key for suppression hashes. */
+  hmacKey: Buffer;
+  /** AES-256-GCM key for personal values that must be kept. */
+  dataKey: Buffer;
+}
+
+export interface ContactSeen {
+  id: string;
+  modifiedAt: string;
+}
+
+export interface ContactInventoryRow {
+  id: string;
+  modifiedAt: string;
+  lastSeenAt: string;
+  deleted: boolean;
+}
+
+export interface FieldInventoryRow {
+  property: string;
+  category: DataCategory;
+  filledCount: number;
+}
+
+export interface Checkpoint {
+  value: string;
+  cursorTime: string | null;
+  updatedAt: string;
+}
+
+export interface RecordFindingsResult {
+  /** The findings as stored: firstSeenAt from the first scan that saw them, dueAt = firstSeenAt + graceDays. */
+  findings: Finding[];
+  /** Ids of open findings of the scanned contacts that this scan did not report again. */
+  resolved: string[];
+}
+
+export interface ActionRecord {
+  action: Action;
+  state: ActionState;
+  result: ActionResult | null;
+  attempts: number;
+}
+
+/** Portal-level findings (contactId null) are resolved when `null` is among the scanned ids. */
+export type ScannedContacts = ReadonlyArray<string | null> | 'all';
+
+const OPEN_ACTION_STATES: ActionState[] = ['planned', 'running', 'failed'];
+const DAY_MS = 86_400_000;
+/** Rows per statement: keeps every statement well under PostgreSQL's 65,535 bind parameters. */
+const CHUNK = 1000;
+
+const FieldInventoryInput = z.array(z.object({ property: z.string().min(1), category: DataCategory, filledCount: z.number().int().nonnegative() }));
+const ContactsSeenInput = z.array(z.object({ id: z.string().min(1), modifiedAt: IsoDateTime }));
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const iso = (d: Date | string): string => (typeof d === 'string' ? new Date(d).toISOString() : d.toISOString());
+const isoOrNull = (d: Date | string | null): string | null => (d === null ? null : iso(d));
+
+/** Last write wins for duplicate ids in one call (an upsert cannot touch the same row twice). */
+function dedupeById<T extends { id: string }>(items: readonly T[]): T[] {
+  return [...new Map(items.map((i) => [i.id, i])).values()];
+}
+
+/** In-memory only fields never reach the store. */
+function storableAction(a: Action): Action {
+  if (a.type !== 'redact_note') return a;
+  const { redactedBody: _dropped, ...rest } = a;
+  return rest;
+}
+
+/**
+ * Persistence for one installation, on PGlite or PostgreSQL. Every method is scoped by tenant or portal.
+ * Keeps the minimum (ids, keyed hashes, timestamps, inventory, findings, actions, audit), never personal values.
+ * The audit log lives in the same database; see src/audit.
+ */
+export class Store {
+  private readonly keyCache = new Map<string, TenantKeys>();
+
+  constructor(
+    /** The query builder; for src/audit and tests. Prefer the methods. */
+    readonly db: Kysely<Database>,
+    readonly backend: Backend,
+    private readonly masterKey: Buffer,
+  ) {}
+
+  async close(): Promise<void> {
+    this.keyCache.clear();
+    await this.db.destroy();
+  }
+
+  // ---- tenants -------------------------------------------------------------------------------------
+
+  /** Creates the tenant with fresh keys on first use; idempotent (concurrent callers end with the same keys). */
+  async ensureTenant(tenantId: string): Promise<TenantKeys> {
+    z.string().min(1).parse(tenantId);
+    const exists = await this.db.selectFrom('tenants').select('tenant_id').where('tenant_id', '=', tenantId).executeTakeFirst();
+    if (!exists) {
+      await this.db
+        .insertInto('tenants')
+        .values({
+          tenant_id: tenantId,
+          hmac_key_sealed: encrypt(this.masterKey, randomKey(), `tenant:${tenantId}:hmac`),
+          data_key_sealed: encrypt(this.masterKey, randomKey(), `tenant:${tenantId}:data`),
+          created_at: new Date().toISOString(),
+        })
+        .onConflict((oc) => oc.column('tenant_id').doNothing())
+        .execute();
+    }
+    return this.getTenantKeys(tenantId);
+  }
+
+  async getTenantKeys(tenantId: string): Promise<TenantKeys> {
+    const cached = this.keyCache.get(tenantId);
+    if (cached) return cached;
+    const row = await this.db.selectFrom('tenants').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+    if (!row) throw new Error(`unknown tenant ${tenantId}: call ensureTenant first`);
+    let keys: TenantKeys;
+    try {
+      keys = {
+        hmacKey: decrypt(this.masterKey, row.hmac_key_sealed, `tenant:${tenantId}:hmac`),
+        dataKey: decrypt(this.masterKey, row.data_key_sealed, `tenant:${tenantId}:data`),
+      };
+    } catch {
+      throw new Error(`cannot unwrap the keys of tenant ${tenantId}: GDPR_CRM_MASTER_KEY (or master.key) is not the key they were created with`);
+    }
+    this.keyCache.set(tenantId, keys);
+    return keys;
+  }
+
+  private async tenantExists(tenantId: string): Promise<boolean> {
+    if (this.keyCache.has(tenantId)) return true;
+    return (await this.db.selectFrom('tenants').select('tenant_id').where('tenant_id', '=', tenantId).executeTakeFirst()) !== undefined;
+  }
+
+  // ---- portals -------------------------------------------------------------------------------------
+
+  async upsertPortal(input: PortalInput): Promise<Portal> {
+    const portal = Portal.parse(input);
+    await this.ensureTenant(portal.tenantId);
+    const existing = await this.db.selectFrom('portals').select('tenant_id').where('portal_id', '=', portal.id).executeTakeFirst();
+    // Moving a portal between tenants would mix one customer's findings into another's: refuse.
+    if (existing && existing.tenant_id !== portal.tenantId) {
+      throw new Error(`portal ${portal.id} belongs to tenant ${existing.tenant_id}, not ${portal.tenantId}`);
+    }
+    const now = new Date().toISOString();
+    await this.db
+      .insertInto('portals')
+      .values({
+        portal_id: portal.id,
+        tenant_id: portal.tenantId,
+        vendor: portal.vendor,
+        vendor_account_id: portal.vendorAccountId,
+        portal_json: JSON.stringify(portal),
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.column('portal_id').doUpdateSet((eb) => ({
+          vendor: eb.ref('excluded.vendor'),
+          vendor_account_id: eb.ref('excluded.vendor_account_id'),
+          portal_json: eb.ref('excluded.portal_json'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+    return portal;
+  }
+
+  async getPortal(portalId: string): Promise<Portal | null> {
+    const row = await this.db.selectFrom('portals').select('portal_json').where('portal_id', '=', portalId).executeTakeFirst();
+    return row ? Portal.parse(JSON.parse(row.portal_json)) : null;
+  }
+
+  async listPortals(tenantId?: string): Promise<Portal[]> {
+    let q = this.db.selectFrom('portals').select('portal_json').orderBy('portal_id');
+    if (tenantId !== undefined) q = q.where('tenant_id', '=', tenantId);
+    return (await q.execute()).map((r) => Portal.parse(JSON.parse(r.portal_json)));
+  }
+
+  /**
+   * Disconnect: deletes everything kept for the portal (inventory, checkpoints, findings, actions, the portal).
+   * Kept on purpose: the audit log (ids only, must outlive the portal) and the tenant's suppression hashes
+   * (so people forgotten through this portal stay forgotten in the tenant's other CRMs).
+   */
+  async deletePortalData(portalId: string): Promise<Record<string, number>> {
+    return this.db.transaction().execute(async (trx) => {
+      const counts: Record<string, number> = {};
+      for (const table of ['action_findings', 'actions', 'findings', 'checkpoints', 'field_inventory', 'contacts', 'portals'] as const) {
+        const r = await trx.deleteFrom(table).where('portal_id', '=', portalId).executeTakeFirst();
+        counts[table] = Number(r.numDeletedRows);
+      }
+      return counts;
+    });
+  }
+
+  // ---- contacts inventory (ids and timestamps only) ------------------------------------------------
+
+  async upsertContactsSeen(portalId: string, contacts: readonly ContactSeen[], seenAt: string = new Date().toISOString()): Promise<void> {
+    const rows = dedupeById(ContactsSeenInput.parse(contacts));
+    for (const part of chunks(rows)) {
+      await this.db
+        .insertInto('contacts')
+        .values(part.map((c) => ({ portal_id: portalId, contact_id: c.id, modified_at: c.modifiedAt, last_seen_at: seenAt, deleted: false })))
+        .onConflict((oc) =>
+          oc.columns(['portal_id', 'contact_id']).doUpdateSet((eb) => ({
+            modified_at: eb.ref('excluded.modified_at'),
+            last_seen_at: eb.ref('excluded.last_seen_at'),
+            deleted: false,
+          })),
+        )
+        .execute();
+    }
+  }
+
+  /** Contacts deleted in the vendor; returns how many known contacts were marked. */
+  async markDeleted(portalId: string, contactIds: readonly string[]): Promise<number> {
+    let n = 0;
+    for (const part of chunks([...new Set(contactIds)])) {
+      const r = await this.db
+        .updateTable('contacts')
+        .set({ deleted: true })
+        .where('portal_id', '=', portalId)
+        .where('contact_id', 'in', part)
+        .executeTakeFirst();
+      n += Number(r.numUpdatedRows);
+    }
+    return n;
+  }
+
+  async listContactsInventory(portalId: string): Promise<ContactInventoryRow[]> {
+    const rows = await this.db.selectFrom('contacts').selectAll().where('portal_id', '=', portalId).orderBy('contact_id').execute();
+    return rows.map((r) => ({ id: r.contact_id, modifiedAt: iso(r.modified_at), lastSeenAt: iso(r.last_seen_at), deleted: r.deleted }));
+  }
+
+  // ---- field inventory -----------------------------------------------------------------------------
+
+  async upsertFieldInventory(portalId: string, fields: readonly FieldInventoryRow[]): Promise<void> {
+    const rows = [...new Map(FieldInventoryInput.parse(fields).map((f) => [f.property, f])).values()];
+    const now = new Date().toISOString();
+    for (const part of chunks(rows)) {
+      await this.db
+        .insertInto('field_inventory')
+        .values(part.map((f) => ({ portal_id: portalId, property: f.property, category: f.category, filled_count: f.filledCount, updated_at: now })))
+        .onConflict((oc) =>
+          oc.columns(['portal_id', 'property']).doUpdateSet((eb) => ({
+            category: eb.ref('excluded.category'),
+            filled_count: eb.ref('excluded.filled_count'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async listFieldInventory(portalId: string): Promise<FieldInventoryRow[]> {
+    const rows = await this.db.selectFrom('field_inventory').selectAll().where('portal_id', '=', portalId).orderBy('property').execute();
+    return rows.map((r) => ({ property: r.property, category: DataCategory.parse(r.category), filledCount: r.filled_count }));
+  }
+
+  // ---- checkpoints ---------------------------------------------------------------------------------
+
+  /** The saved value, or null when none was saved or it was cleared by saving `''`. */
+  async getCheckpoint(portalId: string, kind: string): Promise<string | null> {
+    const row = await this.getCheckpointRecord(portalId, kind);
+    return row && row.value !== '' ? row.value : null;
+  }
+
+  async getCheckpointRecord(portalId: string, kind: string): Promise<Checkpoint | null> {
+    const row = await this.db.selectFrom('checkpoints').selectAll().where('portal_id', '=', portalId).where('kind', '=', kind).executeTakeFirst();
+    return row ? { value: row.value, cursorTime: isoOrNull(row.cursor_time), updatedAt: iso(row.updated_at) } : null;
+  }
+
+  async saveCheckpoint(portalId: string, kind: string, value: string, cursorTime?: string | Date | null): Promise<void> {
+    const ct = cursorTime == null ? null : IsoDateTime.parse(iso(cursorTime));
+    await this.db
+      .insertInto('checkpoints')
+      .values({ portal_id: portalId, kind, value, cursor_time: ct, updated_at: new Date().toISOString() })
+      .onConflict((oc) =>
+        oc.columns(['portal_id', 'kind']).doUpdateSet((eb) => ({
+          value: eb.ref('excluded.value'),
+          cursor_time: eb.ref('excluded.cursor_time'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+
+  // ---- findings ------------------------------------------------------------------------------------
+
+  /**
+   * Records one scan's findings. A finding keeps the firstSeenAt of the scan that first saw it (while it
+   * stays open), so its grace period is not restarted by later scans; a resolved finding that comes back
+   * starts again. Open findings of `scannedContacts` that this scan did not report are resolved.
+   */
+  async recordFindings(portalId: string, scanAt: string, scannedContacts: ScannedContacts, findings: readonly Finding[]): Promise<RecordFindingsResult> {
+    IsoDateTime.parse(scanAt);
+    const input = dedupeById(findings.map((f) => Finding.parse(f)));
+    for (const f of input) if (f.portalId !== portalId) throw new Error(`finding ${f.id} belongs to portal ${f.portalId}, not ${portalId}`);
+
+    return this.db.transaction().execute(async (trx) => {
+      const existing = new Map<string, { status: string; firstSeenAt: string }>();
+      for (const part of chunks(input.map((f) => f.id))) {
+        const rows = await trx
+          .selectFrom('findings')
+          .select(['finding_id', 'status', 'first_seen_at'])
+          .where('portal_id', '=', portalId)
+          .where('finding_id', 'in', part)
+          .execute();
+        for (const r of rows) existing.set(r.finding_id, { status: r.status, firstSeenAt: iso(r.first_seen_at) });
+      }
+
+      const stored: Finding[] = input.map((f) => {
+        const prev = existing.get(f.id);
+        const firstSeenAt = prev && prev.status === 'open' ? prev.firstSeenAt : scanAt;
+        return { ...f, firstSeenAt, dueAt: new Date(Date.parse(firstSeenAt) + f.graceDays * DAY_MS).toISOString() };
+      });
+      for (const part of chunks(stored, 500)) {
+        await trx
+          .insertInto('findings')
+          .values(
+            part.map((f) => ({
+              portal_id: portalId,
+              finding_id: f.id,
+              contact_id: f.contactId,
+              rule_id: f.ruleId,
+              status: 'open' as const,
+              first_seen_at: f.firstSeenAt,
+              last_seen_at: scanAt,
+              resolved_at: null,
+              due_at: f.dueAt,
+              finding_json: JSON.stringify(f),
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['portal_id', 'finding_id']).doUpdateSet((eb) => ({
+              contact_id: eb.ref('excluded.contact_id'),
+              rule_id: eb.ref('excluded.rule_id'),
+              status: eb.ref('excluded.status'),
+              first_seen_at: eb.ref('excluded.first_seen_at'),
+              last_seen_at: eb.ref('excluded.last_seen_at'),
+              resolved_at: null,
+              due_at: eb.ref('excluded.due_at'),
+              finding_json: eb.ref('excluded.finding_json'),
+            })),
+          )
+          .execute();
+      }
+
+      const reported = new Set(stored.map((f) => f.id));
+      const candidates = await this.openFindingIdsFor(trx, portalId, scannedContacts);
+      const resolved = candidates.filter((id) => !reported.has(id));
+      for (const part of chunks(resolved)) {
+        await trx
+          .updateTable('findings')
+          .set({ status: 'resolved', resolved_at: scanAt })
+          .where('portal_id', '=', portalId)
+          .where('finding_id', 'in', part)
+          .execute();
+      }
+      return { findings: stored, resolved };
+    });
+  }
+
+  private async openFindingIdsFor(db: Db, portalId: string, scanned: ScannedContacts): Promise<string[]> {
+    const base = db.selectFrom('findings').select('finding_id').where('portal_id', '=', portalId).where('status', '=', 'open');
+    if (scanned === 'all') return (await base.execute()).map((r) => r.finding_id);
+    const ids: string[] = [];
+    if (scanned.includes(null)) ids.push(...(await base.where('contact_id', 'is', null).execute()).map((r) => r.finding_id));
+    const contactIds = [...new Set(scanned.filter((c): c is string => c !== null))];
+    for (const part of chunks(contactIds)) {
+      ids.push(...(await base.where('contact_id', 'in', part).execute()).map((r) => r.finding_id));
+    }
+    return ids;
+  }
+
+  async listOpenFindings(portalId: string): Promise<Finding[]> {
+    const rows = await this.db
+      .selectFrom('findings')
+      .select('finding_json')
+      .where('portal_id', '=', portalId)
+      .where('status', '=', 'open')
+      .orderBy('due_at')
+      .orderBy('finding_id')
+      .execute();
+    return rows.map((r) => Finding.parse(JSON.parse(r.finding_json)));
+  }
+
+  // ---- actions -------------------------------------------------------------------------------------
+
+  /**
+   * Saves planned actions by their stable id. Actions already done or running are left alone (a done
+   * action is never run again); cancelled, skipped and failed ones are planned again, since the scan
+   * still reports their cause.
+   */
+  async savePlannedActions(portalId: string, actions: readonly Action[]): Promise<{ planned: number; unchanged: number }> {
+    const input = dedupeById(actions.map((a) => storableAction(Action.parse(a))));
+    for (const a of input) if (a.portalId !== portalId) throw new Error(`action ${a.id} belongs to portal ${a.portalId}, not ${portalId}`);
+    if (input.length === 0) return { planned: 0, unchanged: 0 };
+
+    return this.db.transaction().execute(async (trx) => {
+      const states = new Map<string, ActionState>();
+      for (const part of chunks(input.map((a) => a.id))) {
+        for (const r of await trx.selectFrom('actions').select(['action_id', 'state']).where('action_id', 'in', part).execute()) {
+          states.set(r.action_id, r.state);
+        }
+      }
+      const toSave = input.filter((a) => {
+        const s = states.get(a.id);
+        return s !== 'done' && s !== 'running';
+      });
+      const now = new Date().toISOString();
+      for (const part of chunks(toSave, 500)) {
+        await trx
+          .insertInto('actions')
+          .values(
+            part.map((a) => ({
+              action_id: a.id,
+              portal_id: portalId,
+              contact_id: a.contactId,
+              type: a.type,
+              state: 'planned' as const,
+              destructive: a.destructive,
+              due_at: a.dueAt,
+              action_json: JSON.stringify(a),
+              result_json: null,
+              attempts: 0,
+              created_at: now,
+              updated_at: now,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.column('action_id').doUpdateSet((eb) => ({
+              contact_id: eb.ref('excluded.contact_id'),
+              type: eb.ref('excluded.type'),
+              state: 'planned' as const,
+              destructive: eb.ref('excluded.destructive'),
+              due_at: eb.ref('excluded.due_at'),
+              action_json: eb.ref('excluded.action_json'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+        const ids = part.map((a) => a.id);
+        await trx.deleteFrom('action_findings').where('action_id', 'in', ids).execute();
+        const links = part.flatMap((a) => [...new Set(a.findingIds)].map((fid) => ({ portal_id: portalId, action_id: a.id, finding_id: fid })));
+        for (const lp of chunks(links)) await trx.insertInto('action_findings').values(lp).execute();
+      }
+      return { planned: toSave.length, unchanged: input.length - toSave.length };
+    });
+  }
+
+  async getActionState(actionId: string): Promise<ActionState | null> {
+    const row = await this.db.selectFrom('actions').select('state').where('action_id', '=', actionId).executeTakeFirst();
+    return row ? row.state : null;
+  }
+
+  async getAction(actionId: string): Promise<ActionRecord | null> {
+    const row = await this.db.selectFrom('actions').selectAll().where('action_id', '=', actionId).executeTakeFirst();
+    if (!row) return null;
+    return {
+      action: Action.parse(JSON.parse(row.action_json)),
+      state: row.state,
+      result: row.result_json ? ActionResult.parse(JSON.parse(row.result_json)) : null,
+      attempts: row.attempts,
+    };
+  }
+
+  /** Actions still to run: planned, failed (retried) and running (interrupted by a crash; re-run). */
+  async listOpenActions(portalId: string): Promise<Action[]> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select('action_json')
+      .where('portal_id', '=', portalId)
+      .where('state', 'in', OPEN_ACTION_STATES)
+      .orderBy('due_at')
+      .orderBy('action_id')
+      .execute();
+    return rows.map((r) => Action.parse(JSON.parse(r.action_json)));
+  }
+
+  /** Marks an action as being sent. Returns false (and changes nothing) if it is already done. */
+  async markActionStarted(actionId: string): Promise<boolean> {
+    const now = new Date().toISOString();
+    const r = await this.db
+      .updateTable('actions')
+      .set((eb) => ({ state: 'running' as const, attempts: eb('attempts', '+', 1), started_at: now, updated_at: now }))
+      .where('action_id', '=', actionId)
+      .where('state', '!=', 'done')
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) > 0) return true;
+    if ((await this.getActionState(actionId)) === null) throw new Error(`unknown action ${actionId}: it was not planned in this store`);
+    return false;
+  }
+
+  /** Records a result. A done action keeps its done result (returns false); unknown ids throw. */
+  async markActionResult(actionId: string, result: ActionResult): Promise<boolean> {
+    const r = ActionResult.parse(result);
+    if (r.actionId !== actionId) throw new Error(`result for ${r.actionId} recorded against action ${actionId}`);
+    const now = new Date().toISOString();
+    const u = await this.db
+      .updateTable('actions')
+      .set({ state: r.status, result_json: JSON.stringify(r), finished_at: now, updated_at: now })
+      .where('action_id', '=', actionId)
+      .where('state', '!=', 'done')
+      .executeTakeFirst();
+    if (Number(u.numUpdatedRows) > 0) return true;
+    if ((await this.getActionState(actionId)) === null) throw new Error(`unknown action ${actionId}: it was not planned in this store`);
+    return false;
+  }
+
+  /**
+   * Cancels planned or failed actions whose findings are all resolved now (an action serving a finding
+   * that is still open stays). Returns the cancelled action ids.
+   */
+  async cancelActionsForResolvedFindings(findingIds: readonly string[]): Promise<string[]> {
+    if (findingIds.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const candidates = new Set<string>();
+      for (const part of chunks([...new Set(findingIds)])) {
+        const rows = await trx
+          .selectFrom('action_findings as af')
+          .innerJoin('actions as a', 'a.action_id', 'af.action_id')
+          .select('af.action_id')
+          .where('af.finding_id', 'in', part)
+          .where('a.state', 'in', ['planned', 'failed'])
+          .execute();
+        for (const r of rows) candidates.add(r.action_id);
+      }
+      const stillNeeded = new Set<string>();
+      for (const part of chunks([...candidates])) {
+        const rows = await trx
+          .selectFrom('action_findings as af')
+          .innerJoin('findings as f', (j) => j.onRef('f.portal_id', '=', 'af.portal_id').onRef('f.finding_id', '=', 'af.finding_id'))
+          .select('af.action_id')
+          .where('af.action_id', 'in', part)
+          .where('f.status', '=', 'open')
+          .execute();
+        for (const r of rows) stillNeeded.add(r.action_id);
+      }
+      const cancel = [...candidates].filter((id) => !stillNeeded.has(id)).sort();
+      const now = new Date().toISOString();
+      for (const part of chunks(cancel)) {
+        await trx
+          .updateTable('actions')
+          .set({ state: 'cancelled', updated_at: now })
+          .where('action_id', 'in', part)
+          .where('state', 'in', ['planned', 'failed'])
+          .execute();
+      }
+      return cancel;
+    });
+  }
+
+  // ---- suppression (keyed hashes only) -------------------------------------------------------------
+
+  /**
+   * Remembers a forgotten person by HMAC-SHA256(tenant key, normalised identifier) only. Returns how many
+   * identifiers were kept (0 when there were none to keep).
+   */
+  async addSuppression(tenantId: string, identifiers: Identifiers, reason: string, contactRef: string): Promise<number> {
+    const { hmacKey } = await this.ensureTenant(tenantId);
+    const ids = normaliseIdentifiers(identifiers);
+    if (ids.length === 0) return 0;
+    const now = new Date().toISOString();
+    await this.db
+      .insertInto('suppression')
+      .values(ids.map((i) => ({ tenant_id: tenantId, identifier_hash: hmacSha256(hmacKey, hashInput(i)), kind: i.kind, reason, contact_ref: contactRef, created_at: now })))
+      .onConflict((oc) => oc.columns(['tenant_id', 'identifier_hash']).doNothing())
+      .execute();
+    return ids.length;
+  }
+
+  async matchSuppression(tenantId: string, identifiers: Identifiers): Promise<boolean> {
+    const ids = normaliseIdentifiers(identifiers);
+    if (ids.length === 0 || !(await this.tenantExists(tenantId))) return false;
+    const { hmacKey } = await this.getTenantKeys(tenantId);
+    const row = await this.db
+      .selectFrom('suppression')
+      .select('identifier_hash')
+      .where('tenant_id', '=', tenantId)
+      .where(
+        'identifier_hash',
+        'in',
+        ids.map((i) => hmacSha256(hmacKey, hashInput(i))),
+      )
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Loads the tenant's suppression hashes once, for matching every contact of a scan in memory. */
+  async loadSuppressionSet(tenantId: string): Promise<(identifiers: Identifiers) => boolean> {
+    if (!(await this.tenantExists(tenantId))) return () => false;
+    const { hmacKey } = await this.getTenantKeys(tenantId);
+    const rows = await this.db.selectFrom('suppression').select('identifier_hash').where('tenant_id', '=', tenantId).execute();
+    const hashes = new Set(rows.map((r) => r.identifier_hash));
+    if (hashes.size === 0) return () => false;
+    return (identifiers) => normaliseIdentifiers(identifiers).some((i) => hashes.has(hmacSha256(hmacKey, hashInput(i))));
+  }
+}
