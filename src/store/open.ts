@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import { Pool } from 'pg';
 import { loadMasterKey } from '../crypto';
+import { SearchPathPostgresDialect } from './introspector';
 import { migrationProvider } from './migrations';
 import type { Database } from './schema';
 import { Store, type Backend } from './store';
@@ -39,7 +40,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       max: 10,
       ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
     });
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new SearchPathPostgresDialect({ pool }) });
     backend = 'postgres';
     try {
       if (opts.schema) await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);
@@ -58,7 +59,9 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   }
 
   try {
-    const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    // With a schema, the Migrator must look for its own tables there: unqualified, it finds another schema's.
+    const migrator = new Migrator({ db, provider: migrationProvider, ...(databaseUrl && opts.schema ? { migrationTableSchema: opts.schema } : {}) });
+    const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new Error(`store migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
