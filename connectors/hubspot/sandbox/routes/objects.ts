@@ -125,7 +125,7 @@ export function registerObjectRoutes(r: Router): void {
     const withHistory = arrayParam(ctx.query, 'propertiesWithHistory');
     const associations = arrayParam(ctx.query, 'associations');
     const order = ctx.state.order[type];
-    // Cursor = last id served; binary search the first id above it.
+    // Cursor = the id the next page starts at (HubSpot: results up to 33451 -> after "33452"); first id >= it.
     let lo = 0;
     if (after) {
       const a = Number(after);
@@ -133,7 +133,7 @@ export function registerObjectRoutes(r: Router): void {
       let hi = order.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (Number(order[mid]) <= a) lo = mid + 1;
+        if (Number(order[mid]) < a) lo = mid + 1;
         else hi = mid;
       }
     }
