@@ -262,6 +262,51 @@ describe('notes, tasks and associations', () => {
   });
 });
 
+describe('more object operations', () => {
+  test('notes search by associations.contact', async () => {
+    const person = people.find((p) => p.notes.length >= 2 && p.seq > 100)!;
+    const contactId = contactIdForSeq(person.seq);
+    const res = await client.crm.objects.notes.searchApi.doSearch({
+      filterGroups: [{ filters: [{ propertyName: 'associations.contact', operator: 'EQ' as never, value: contactId }] }],
+      sorts: [],
+      properties: ['hs_note_body'],
+      limit: 100,
+      after: '0',
+    });
+    expect(res.total).toBe(person.notes.length);
+  });
+
+  test('batch archive (204) moves contacts to the archived list', async () => {
+    const ids = [contactIdForSeq(60), contactIdForSeq(61)];
+    await client.crm.contacts.batchApi.archive({ inputs: ids.map((id) => ({ id })) });
+    const archived = await client.crm.contacts.basicApi.getPage(100, undefined, ['email'], undefined, undefined, true);
+    expect(archived.results.map((r) => r.id)).toEqual(expect.arrayContaining(ids));
+    const live = await client.crm.contacts.batchApi.read({ inputs: ids.map((id) => ({ id })), properties: [], propertiesWithHistory: [] });
+    expect(live.results).toHaveLength(0);
+  });
+
+  test('merge keeps the primary and records the merged id', async () => {
+    const primary = contactIdForSeq(70);
+    const merged = contactIdForSeq(71);
+    const mergedEmail = people[70]!.email;
+    const res = await client.crm.contacts.basicApi.merge({ primaryObjectId: primary, objectIdToMerge: merged });
+    expect(res.id).toBe(primary);
+    expect(sb.state.get('contacts', merged)).toBeUndefined();
+    expect(sb.state.get('contacts', primary)!.properties.hs_merged_object_ids).toBe(merged);
+    expect(sb.state.get('contacts', primary)!.properties.hs_additional_emails).toBe(mergedEmail);
+  });
+
+  test('default association via v4 PUT, removal via DELETE', async () => {
+    const note = await client.crm.objects.notes.basicApi.create({ properties: { hs_timestamp: String(Date.parse('2026-11-20T10:00:00Z')), hs_note_body: 'follow-up' }, associations: [] });
+    expect(sb.state.get('notes', note.id)!.properties.hs_timestamp).toBe('2026-11-20T10:00:00.000Z');
+    const contactId = contactIdForSeq(80);
+    await client.crm.associations.v4.basicApi.createDefault('notes', note.id, 'contacts', contactId);
+    expect(sb.state.associatedIds('contacts', contactId, 'notes')).toContain(note.id);
+    await client.crm.associations.v4.basicApi.archive('notes', note.id, 'contacts', contactId);
+    expect(sb.state.associatedIds('contacts', contactId, 'notes')).not.toContain(note.id);
+  });
+});
+
 describe('gdpr delete', () => {
   test('removes the contact and its notes for good (204); an unknown e-mail is blocklisted', async () => {
     const person = people.find((p) => p.notes.length > 0 && p.scenarios.includes('health_in_note'))!;

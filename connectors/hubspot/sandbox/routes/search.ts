@@ -121,7 +121,7 @@ export function registerSearchRoutes(r: Router): void {
         });
       }
       const q = b.query?.toLowerCase();
-      const hits: CrmRecord[] = [];
+      let hits: CrmRecord[] = [];
       for (const id of ctx.state.order[type]) {
         const rec = ctx.state.get(type, id);
         if (!rec || rec.archived) continue;
@@ -133,18 +133,20 @@ export function registerSearchRoutes(r: Router): void {
       if (sort) {
         const def = ctx.state.properties[type].get(sort.propertyName);
         const dir = sort.direction === 'DESCENDING' ? -1 : 1;
-        const key = (rec: CrmRecord): number | string | null => {
+        // Keys computed once (decorate-sort): parsing dates inside the comparator is slow on large portals.
+        const keyed = hits.map((rec) => {
           const v = valueOf(ctx, type, rec, sort.propertyName);
-          return v === null ? null : norm(def, v);
-        };
-        hits.sort((x, y) => {
-          const a = key(x);
-          const c = key(y);
-          if (a === c) return Number(x.id) - Number(y.id);
+          return { rec, key: v === null ? null : norm(def, v), id: Number(rec.id) };
+        });
+        keyed.sort((x, y) => {
+          const a = x.key;
+          const c = y.key;
+          if (a === c) return x.id - y.id;
           if (a === null) return 1;
           if (c === null) return -1;
           return (a < c ? -1 : 1) * dir;
         });
+        hits = keyed.map((k) => k.rec);
       }
       const page = hits.slice(offset, offset + b.limit);
       const body: Record<string, unknown> = {
