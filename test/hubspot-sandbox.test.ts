@@ -304,6 +304,23 @@ describe('more object operations', () => {
     expect(sb.state.associatedIds('contacts', contactId, 'notes')).toContain(note.id);
     await client.crm.associations.v4.basicApi.archive('notes', note.id, 'contacts', contactId);
     expect(sb.state.associatedIds('contacts', contactId, 'notes')).not.toContain(note.id);
+    await client.crm.associations.v4.basicApi.create('contacts', contactId, 'notes', note.id, [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 201 }]);
+    expect(sb.state.associatedIds('contacts', contactId, 'notes')).toContain(note.id);
+  });
+
+  test("logging a note on a contact moves its Last Activity Date and lastmodifieddate", async () => {
+    const person = people.find((p) => p.scenarios.includes('stale_no_activity') && p.seq > 100)!;
+    const contactId = contactIdForSeq(person.seq);
+    const before = sb.state.get('contacts', contactId)!;
+    expect(before.properties.notes_last_updated).toBe(person.lastActivityAt);
+    const modifiedBefore = before.properties.lastmodifieddate!;
+    await client.crm.objects.notes.basicApi.create({
+      properties: { hs_timestamp: '2026-11-24T12:00:00.000Z', hs_note_body: 'called, still interested' },
+      associations: [{ to: { id: contactId }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 202 }] }],
+    });
+    const after = await client.crm.contacts.basicApi.getById(contactId, ['notes_last_updated']);
+    expect(after.properties.notes_last_updated).toBe('2026-11-24T12:00:00.000Z');
+    expect(Date.parse(after.properties.lastmodifieddate!)).toBeGreaterThan(Date.parse(modifiedBefore));
   });
 });
 

@@ -112,9 +112,8 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions): Promi
     const auth = req.headers.authorization ?? '';
     if (auth !== `Bearer ${opts.accessToken}`) {
       // Wording from HubSpot answers without valid credentials; category name UNCONFIRMED (reference §7).
-      const message = auth
-        ? 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview'
-        : 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview';
+      const message =
+        'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview';
       send(res, correlationId, { status: 401, body: { status: 'error', message, category: 'INVALID_AUTHENTICATION' } });
       return;
     }

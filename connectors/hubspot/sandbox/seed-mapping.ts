@@ -108,6 +108,10 @@ export function seedPortal(state: SandboxState, opts: SeedOptions): number {
         p.modifiedAt,
       );
     }
+    if (p.emailOptOut) {
+      // Opted out of all e-mail: every subscription reads as opted out on the record.
+      for (const sub of state.subscriptionDefinitions) rec.properties[`hs_email_optout_${sub.id}`] = 'true';
+    }
     for (const note of p.notes) {
       const owner = rec.properties.hubspot_owner_id ?? null;
       const noteRec = state.insert(
@@ -115,7 +119,7 @@ export function seedPortal(state: SandboxState, opts: SeedOptions): number {
         { hs_note_body: noteHtml(note.body), hs_timestamp: note.createdAt, hubspot_owner_id: owner },
         { createdAt: note.createdAt, updatedAt: note.createdAt },
       );
-      state.associate('contacts', rec.id, 'notes', noteRec.id);
+      state.associate('contacts', rec.id, 'notes', noteRec.id, true);
     }
     n++;
   }

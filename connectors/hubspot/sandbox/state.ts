@@ -153,7 +153,24 @@ export class SandboxState {
     }
   }
 
-  associate(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): void {
+  /**
+   * Links two records. Logging a note on a contact is a write to the contact in HubSpot: its Last Activity
+   * Date (notes_last_updated) moves to the note's time if later, and lastmodifieddate moves. Seeding passes
+   * `silent` to keep the seed's own timestamps.
+   */
+  associate(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string, silent = false): void {
+    if (!silent) {
+      const pair = fromType === 'notes' && toType === 'contacts' ? [toId, fromId] : fromType === 'contacts' && toType === 'notes' ? [fromId, toId] : null;
+      const contact = pair ? this.objects.contacts.get(pair[0] as string) : undefined;
+      const note = pair ? this.objects.notes.get(pair[1] as string) : undefined;
+      const already = pair ? this.associations.get(`contacts/${pair[0]}/notes`)?.has(pair[1] as string) : true;
+      if (contact && note && !already) {
+        const at = note.properties.hs_timestamp ?? note.createdAt;
+        const cur = contact.properties.notes_last_updated;
+        if (!cur || Date.parse(at) > Date.parse(cur)) contact.properties.notes_last_updated = at;
+        this.touch('contacts', contact);
+      }
+    }
     const add = (k: string, v: string): void => {
       let s = this.associations.get(k);
       if (!s) this.associations.set(k, (s = new Set()));

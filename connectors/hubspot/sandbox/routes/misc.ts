@@ -185,6 +185,25 @@ export function registerMiscRoutes(r: Router): void {
     };
   });
 
+  const LabelledSpecs = z.array(z.object({ associationCategory: z.string(), associationTypeId: z.number() })).min(1);
+  r.add('PUT', '/crm/v4/objects/:objectType/:objectId/associations/:toObjectType/:toObjectId', (ctx) => {
+    const from = assocType(ctx.params.objectType);
+    const to = assocType(ctx.params.toObjectType);
+    const fromId = ctx.params.objectId ?? '';
+    const toId = ctx.params.toObjectId ?? '';
+    const specs = parseBody(LabelledSpecs, ctx.body);
+    const known = ASSOCIATION_TYPE_IDS[`${from}->${to}`];
+    if (specs.some((sp) => sp.associationCategory === 'HUBSPOT_DEFINED' && sp.associationTypeId !== known)) {
+      throw hsError(400, 'VALIDATION_ERROR', `Invalid association type for ${from} to ${to}`);
+    }
+    if (!ctx.state.get(from, fromId) || !ctx.state.get(to, toId)) throw hsError(400, 'VALIDATION_ERROR', 'One or more objects do not exist');
+    ctx.state.associate(from, fromId, to, toId);
+    return {
+      status: 201,
+      body: { fromObjectTypeId: from, fromObjectId: Number(fromId), toObjectTypeId: to, toObjectId: Number(toId), labels: [] },
+    };
+  });
+
   r.add('DELETE', '/crm/v4/objects/:objectType/:objectId/associations/:toObjectType/:toObjectId', (ctx) => {
     ctx.state.dissociate(assocType(ctx.params.objectType), ctx.params.objectId ?? '', assocType(ctx.params.toObjectType), ctx.params.toObjectId ?? '');
     return { status: 204 };
