@@ -43,11 +43,13 @@ export interface ClientStats {
   /** 429s received (and absorbed by retrying). */
   rateLimited: number;
   serverErrors: number;
+  /** Moving average of request round-trip time (budget wait excluded), ms. */
+  latencyMs: number;
   lastRateLimit: RateLimitSnapshot;
 }
 
 export interface CallOptions {
-  /** Budget bucket; search calls also take one from the default bucket. */
+  /** Budget bucket: `search` has its own per-second limit. */
   bucket?: typeof BUCKET_DEFAULT | typeof BUCKET_SEARCH;
   /** False for creates: then only responses that prove nothing happened (429/423/477) are retried. */
   idempotent?: boolean;
@@ -94,7 +96,7 @@ export interface HubSpotApiOptions {
 
 export class HubSpotApi {
   readonly sdk: Client;
-  readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, serverErrors: 0, lastRateLimit: {} };
+  readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, serverErrors: 0, latencyMs: 0, lastRateLimit: {} };
   private readonly budget: RateBudget;
   private readonly log: LogFn;
 
@@ -112,12 +114,15 @@ export class HubSpotApi {
     const bucket = opts.bucket ?? BUCKET_DEFAULT;
     const idempotent = opts.idempotent ?? true;
     for (let attempt = 1; ; attempt++) {
-      if (bucket === BUCKET_SEARCH) await this.budget.take(BUCKET_SEARCH);
-      await this.budget.take(BUCKET_DEFAULT);
+      // HubSpot counts search apart from the rolling burst limit (search answers carry only daily headers).
+      await this.budget.take(bucket);
       this.stats.requests += 1;
       let res: HttpInfoLike<T>;
+      const t0 = Date.now();
       try {
         res = await fn();
+        const ms = Date.now() - t0;
+        this.stats.latencyMs = this.stats.latencyMs === 0 ? ms : this.stats.latencyMs * 0.8 + ms * 0.2;
       } catch (err) {
         const wait = this.classify(err, operation, bucket, attempt, idempotent);
         if (wait === null) throw this.toSafeError(err, operation);

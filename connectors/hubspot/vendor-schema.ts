@@ -65,14 +65,19 @@ export type HsSubscriptionDefinition = z.infer<typeof HsSubscriptionDefinition>;
 
 /** `toObjectId` is a JSON number on the wire though the SDK types it as a string. */
 const ObjectId = z.union([z.string(), z.number()]).transform(String);
+export const HsAssociationTargets = z.array(z.object({ toObjectId: ObjectId }).passthrough()).default([]);
+/** The SDK renames `from` to `_from` when it deserialises; accept both. */
 export const HsAssociationBatch = z.object({
   results: z
     .array(
-      z.object({
+      z.preprocess(
+        (r) => (r && typeof r === 'object' && !('from' in r) && '_from' in r ? { ...(r as object), from: (r as { _from: unknown })._from } : r),
+        z.object({
         from: z.object({ id: ObjectId }),
-        to: z.array(z.object({ toObjectId: ObjectId }).passthrough()).default([]),
+        to: HsAssociationTargets,
         paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional().nullable(),
-      }),
+        }),
+      ),
     )
     .default([]),
   errors: z.array(HsBatchError).optional(),
