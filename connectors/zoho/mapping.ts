@@ -225,7 +225,7 @@ export function consentFromZoho(rec: Record<string, unknown>, opts: ConsentMappi
       if (i >= 0) consents[i] = merged;
       else consents.push(merged);
       if (status === 'granted' && !lawfulBasis.some((b) => b.purpose === purpose)) {
-        lawfulBasis.push({ purpose, basis: 'consent', recordedAt: capturedAt });
+        lawfulBasis.push({ purpose, basis: 'consent', recordedAt: merged.capturedAt });
       }
     } else if (stage !== norm(CONSENT_STAGES.notApplicable)) {
       unmapped.push(`Data_Processing_Basis=${nativeValue}`);

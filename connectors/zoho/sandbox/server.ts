@@ -129,7 +129,7 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
 
   const fields: ZohoFieldSpec[] = [...STANDARD_FIELDS, ...SEED_CUSTOM_FIELDS, ...(opts.withProjectFields === false ? [] : PROJECT_FIELDS)];
   const contacts = new Map<string, Rec>();
-  const notes = new Map<string, Rec>();
+  const notes = new NoteMap();
   const tasks = new Map<string, Rec>();
   const deleted: ZohoSandboxState['deleted'] = [];
   const failures = [...(opts.failures ?? [])];
@@ -429,7 +429,7 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     const id = String(req.params.id);
     const rel = String(req.params.related);
     if (!contacts.has(id)) return void res.status(400).json(err('INVALID_DATA', 'the related id given seems to be invalid', { api_name: 'id' }));
-    if (rel === 'Notes') return listRecords(req, res, [...notes.values()].filter((n) => (n.Parent_Id as { id: string }).id === id), { requireFields: true, module: 'Notes' });
+    if (rel === 'Notes') return listRecords(req, res, notes.ofParent(id), { requireFields: true, module: 'Notes' });
     if (rel === 'Tasks') return listRecords(req, res, [...tasks.values()].filter((t) => (t.Who_Id as { id?: string } | null)?.id === id), { requireFields: true, module: 'Tasks' });
     res.status(400).json(err('INVALID_DATA', 'the related list given seems to be invalid', { api_name: 'related_list' }));
   });
@@ -514,7 +514,7 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     const r = contacts.get(id);
     if (!r) return err('INVALID_DATA', 'the id given seems to be invalid', { id });
     contacts.delete(id);
-    for (const [nid, n] of notes) if ((n.Parent_Id as { id: string }).id === id) notes.delete(nid);
+    for (const n of notes.ofParent(id)) notes.delete(n.id);
     deleted.push({ id, display_name: String(r.Full_Name ?? r.Last_Name ?? ''), type: 'recycle', deleted_time: zohoTime(Date.now()), deleted_by: zohoUser(0), created_by: r.Owner });
     stats.writes++;
     return { code: 'SUCCESS', details: { id }, message: 'record deleted', status: 'success' };
@@ -841,6 +841,30 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
       rmSync(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/** Notes with an index by parent record, so a related-list call does not scan every note. */
+class NoteMap extends Map<string, Rec> {
+  private byParent = new Map<string, Set<string>>();
+  override set(id: string, n: Rec): this {
+    super.set(id, n);
+    const p = (n.Parent_Id as { id?: string } | undefined)?.id;
+    if (p && this.byParent) {
+      let s = this.byParent.get(p);
+      if (!s) this.byParent.set(p, (s = new Set()));
+      s.add(id);
+    }
+    return this;
+  }
+  override delete(id: string): boolean {
+    const n = super.get(id);
+    const p = (n?.Parent_Id as { id?: string } | undefined)?.id;
+    if (p) this.byParent.get(p)?.delete(id);
+    return super.delete(id);
+  }
+  ofParent(parentId: string): Rec[] {
+    return [...(this.byParent.get(parentId) ?? [])].map((id) => super.get(id) as Rec);
+  }
 }
 
 function listen(app: express.Express, port: number): Promise<Server> {
