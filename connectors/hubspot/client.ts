@@ -181,14 +181,15 @@ export class HubSpotApi {
     if (attempt >= RETRY.maxAttempts) return null;
     if (status === 429) {
       this.stats.rateLimited += 1;
-      if (body.success && body.data.policyName === 'DAILY' && retryAfter === null) return null; // resets at midnight: fail now
+      // The daily quota resets at midnight: unless HubSpot says it is soon, fail now and let a later run finish.
+      if (body.success && body.data.policyName === 'DAILY' && (retryAfter === null || retryAfter > RETRY.maxRetryAfterMs)) return null;
       const wait = Math.min(retryAfter ?? RETRY.rateLimitWaitMs, RETRY.maxRetryAfterMs);
       this.log('hubspot.rate_limited', { operation, status, category, correlationId, waitMs: wait, attempt });
       this.budget.backoff(wait, bucket);
       return 0; // the budget holds every caller, this one included
     }
     if (status === 423 || status === 477) {
-      const wait = Math.max(retryAfter ?? 0, status === 423 ? RETRY.lockedMinMs : RETRY.rateLimitWaitMs);
+      const wait = status === 423 ? Math.max(retryAfter ?? 0, RETRY.lockedMinMs) : (retryAfter ?? RETRY.rateLimitWaitMs);
       if (wait > RETRY.maxRetryAfterMs) return null;
       this.log('hubspot.locked', { operation, status, correlationId, waitMs: wait, attempt });
       this.budget.backoff(wait, bucket);
