@@ -209,10 +209,18 @@ async function* streamBulk(ctx: SyncContext, opts: StreamOptions, fields: string
   let page = cp?.page ?? 1;
   let token = cp?.pt ?? null;
   let skip = cp?.skip ?? 0;
+  let nextJob: Promise<string> | null = null;
   for (;;) {
     opts.signal?.throwIfAborted();
-    const jobId = await createBulkJob(ctx.client, MODULE, token ? { fields, pageToken: token } : { fields, criteria, page });
-    const result = await waitForBulkJob(ctx.client, jobId, { signal: opts.signal });
+    const jobId = await (nextJob ?? createBulkJob(ctx.client, MODULE, token ? { fields, pageToken: token } : { fields, criteria, page }));
+    nextJob = null;
+    const opt = opts.signal ? { signal: opts.signal } : {};
+    const result = await waitForBulkJob(ctx.client, jobId, opt);
+    // Start the next job now so Zoho prepares it while this page downloads and maps.
+    if (result.more_records && result.next_page_token) {
+      nextJob = createBulkJob(ctx.client, MODULE, { fields, pageToken: result.next_page_token });
+      nextJob.catch(() => undefined);
+    }
     let batch: ZohoRecord[] = [];
     let done = 0;
     const emit = async (): Promise<ContactPage> => {
