@@ -146,10 +146,13 @@ class PageQueue {
   closed = false;
   error: unknown = null;
   constructor(private readonly max: number) {}
-  async push(p: RawPage): Promise<void> {
+  /** False once the consumer has stopped (finished early, failed or aborted): producers stop too. */
+  async push(p: RawPage): Promise<boolean> {
     while (this.items.length >= this.max && !this.closed) await new Promise<void>((r) => this.spaceWaiters.push(r));
+    if (this.closed) return false;
     this.items.push(p);
     this.wake();
+    return true;
   }
   /** Up to `maxRecords` records' worth of pages; waits for at least one page unless closed. */
   async take(maxRecords: number): Promise<RawPage[]> {
@@ -209,11 +212,11 @@ async function* fullScan(ctx: SyncContext, opts: StreamOptions): AsyncGenerator<
   if (resumed) {
     parts = resumed.parts.map((p) => ({ ...p }));
     total = resumed.total;
-    if (!concurrency) concurrency = chooseConcurrency(ctx.requestRate, 150);
+    if (!concurrency) concurrency = chooseConcurrency(ctx.requestRate, api.stats.latencyMs);
   } else {
     const t0 = Date.now();
     const [min, max] = await Promise.all([idBound(api, 'ASCENDING'), idBound(api, 'DESCENDING')]);
-    const latency = Date.now() - t0;
+    const latency = Math.max(Date.now() - t0, api.stats.latencyMs);
     total = max.total;
     if (min.id === null || max.id === null) return; // empty portal
     if (!concurrency) concurrency = chooseConcurrency(ctx.requestRate, latency);
@@ -257,8 +260,7 @@ async function* fullScan(ctx: SyncContext, opts: StreamOptions): AsyncGenerator<
       }
       after = next;
       const done = next === null || crossed;
-      await queue.push({ records, part: p, after, done });
-      if (done) break;
+      if (!(await queue.push({ records, part: p, after, done })) || done) break;
     }
   };
 
@@ -293,7 +295,7 @@ async function* fullScan(ctx: SyncContext, opts: StreamOptions): AsyncGenerator<
 
   const worker = async (first: Part | null): Promise<void> => {
     let p = first;
-    while (p) {
+    while (p && !queue.closed) {
       active.add(p);
       await runPart(p);
       active.delete(p);
