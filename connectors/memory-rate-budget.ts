@@ -22,7 +22,7 @@ export interface MemoryRateBudget extends RateBudget {
 }
 
 /** Extra spacing so a request granted at the window's edge still arrives after the vendor's window moved. */
-const EDGE_MARGIN_MS = 100;
+const EDGE_MARGIN_MS = 200;
 
 interface Bucket {
   limit: BucketLimit | null;

@@ -340,6 +340,11 @@ describe('write-back bodies', () => {
   it('set_status writes only our gdpr_* properties, and only differences', () => {
     const a = Action.parse({ ...base, id: 'a2', type: 'set_status', values: { gdpr_status: 'review', gdpr_rule_ids: 'r1', email: 'x' } }) as ActionOf<'set_status'>;
     expect(statusUpdates(a, { gdpr_rule_ids: 'r1' })).toEqual({ properties: { gdpr_status: 'review' }, refused: ['email'] });
+    // A datetime HubSpot echoes in another notation is the same value: no write.
+    const d = Action.parse({ ...base, id: 'a2b', type: 'set_status', values: { gdpr_next_action_at: '2026-12-24T09:00:00.000Z' } }) as ActionOf<'set_status'>;
+    expect(statusUpdates(d, { gdpr_next_action_at: '2026-12-24T09:00:00Z' }).properties).toEqual({});
+    expect(statusUpdates(d, { gdpr_next_action_at: String(Date.parse('2026-12-24T09:00:00Z')) }).properties).toEqual({});
+    expect(statusUpdates(d, { gdpr_next_action_at: '2026-12-25T09:00:00Z' }).properties).toEqual({ gdpr_next_action_at: '2026-12-24T09:00:00.000Z' });
   });
 
   it('task input: due date, owner, marker, association type 204', () => {

@@ -569,6 +569,15 @@ export function anonymiseUpdates(
   return { properties, readOnly, unknown };
 }
 
+/** Equal as HubSpot stores them: the same string, or the same instant written as ISO or epoch ms. */
+export function sameStoredValue(current: string | null | undefined, next: string): boolean {
+  const cur = current ?? '';
+  if (cur === next) return true;
+  const instant = (v: string) => (/^\d{4}-\d{2}-\d{2}T/.test(v) ? Date.parse(v) : /^\d{12,}$/.test(v) ? Number(v) : NaN);
+  const a = instant(cur);
+  return Number.isFinite(a) && a === instant(next);
+}
+
 /** Our own status properties only (gdpr_*); anything else in a set_status action is refused. */
 export function statusUpdates(
   action: ActionOf<'set_status'>,
@@ -579,7 +588,7 @@ export function statusUpdates(
   const refused: string[] = [];
   for (const [name, value] of Object.entries(action.values)) {
     if (!allowed.has(name)) refused.push(name);
-    else if ((current[name] ?? '') !== value) properties[name] = value;
+    else if (!sameStoredValue(current[name], value)) properties[name] = value;
   }
   return { properties, refused };
 }
