@@ -18,10 +18,11 @@
  */
 import type { Contact } from '../../src/model';
 import type { ContactPage, PropertyDefinition, StreamOptions } from '../types';
+import { associatedIds } from './associations';
 import type { HubSpotApi } from './client';
 import { BUCKET_SEARCH, HUBSPOT_LIMITS } from './limits';
 import { contactFromHubSpot, propertiesNeededForContact, type ContactContext, type HsNote } from './mapping';
-import { HsAssociationBatch, HsAssociationTargets, HsBatchResponse, HsPage, type HsRecord, type HsSubscriptionDefinition } from './vendor-schema';
+import { HsBatchResponse, HsPage, type HsRecord, type HsSubscriptionDefinition } from './vendor-schema';
 
 export interface SyncContext {
   api: HubSpotApi;
@@ -86,28 +87,7 @@ function contextFor(ctx: SyncContext, requested: readonly string[]): { cc: Conta
 
 /** Note records for contacts: one association batch read per 1,000 contacts, notes 100 per read (in parallel). */
 export async function fetchNotes(api: HubSpotApi, contactIds: readonly string[]): Promise<Map<string, HsNote[]>> {
-  const byContact = new Map<string, string[]>();
-  for (const ids of chunk(contactIds, HUBSPOT_LIMITS.associationBatchSize)) {
-    const raw = await api.call('associations.contacts-notes.batchRead', () =>
-      api.sdk.crm.associations.v4.batchApi.getPageWithHttpInfo('contacts', 'notes', { inputs: ids.map((id) => ({ id })) }),
-    );
-    const parsed = HsAssociationBatch.parse(raw);
-    for (const r of parsed.results) {
-      const list = byContact.get(r.from.id) ?? [];
-      list.push(...r.to.map((t) => t.toObjectId));
-      byContact.set(r.from.id, list);
-      let after = r.paging?.next?.after;
-      while (after) {
-        // A contact with more notes than one batch answer holds: page through its own list.
-        const page = await api.call('associations.contact-notes.list', () =>
-          api.sdk.crm.associations.v4.basicApi.getPageWithHttpInfo('contacts', r.from.id, 'notes', after, 500),
-        );
-        const more = HsAssociationTargets.parse((page as { results?: unknown }).results ?? []);
-        list.push(...more.map((t) => t.toObjectId));
-        after = (page as { paging?: { next?: { after?: string } } }).paging?.next?.after;
-      }
-    }
-  }
+  const byContact = await associatedIds(api, 'notes', contactIds);
   const noteIds = [...new Set([...byContact.values()].flat())];
   const notes = new Map<string, HsRecord>();
   await Promise.all(

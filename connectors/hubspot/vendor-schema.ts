@@ -24,14 +24,17 @@ export const HsPage = z.object({
 });
 export type HsPage = z.infer<typeof HsPage>;
 
+/** Error `context` values are documented as string lists; anything else is dropped rather than failing the batch. */
+const ErrorContext = z
+  .record(z.string(), z.unknown())
+  .transform((o) => Object.fromEntries(Object.entries(o).flatMap(([k, v]) => (Array.isArray(v) ? [[k, v.map(String)]] : []))) as Record<string, string[]>);
+
 export const HsBatchError = z.object({
   status: z.string().optional(),
   category: z.string().optional(),
   message: z.string().optional(),
-  context: z.record(z.string(), z.array(z.string())).optional(),
-  errors: z
-    .array(z.object({ code: z.string().optional(), context: z.record(z.string(), z.array(z.string())).optional() }).passthrough())
-    .optional(),
+  context: ErrorContext.optional(),
+  errors: z.array(z.object({ code: z.string().optional(), context: ErrorContext.optional() }).passthrough()).optional(),
 });
 export type HsBatchError = z.infer<typeof HsBatchError>;
 

@@ -9,6 +9,7 @@
  */
 import type { ActionOf, Action, ActionResult } from '../../src/model';
 import type { PropertyDefinition } from '../types';
+import { associatedIds } from './associations';
 import { describeError, HubSpotError, type HubSpotApi } from './client';
 import { HUBSPOT_LIMITS, REDACTED_NOTE_TEXT, taskMarker, UNSUBSCRIBE_LEGAL_BASIS } from './limits';
 import {
@@ -24,7 +25,7 @@ import {
   textToNoteHtml,
   unsubscribeBody,
 } from './mapping';
-import { HsAssociationBatch, HsBatchResponse, type HsBatchError, type HsRecord } from './vendor-schema';
+import { HsBatchResponse, type HsBatchError, type HsRecord } from './vendor-schema';
 
 export interface WriteContext {
   api: HubSpotApi;
@@ -118,17 +119,6 @@ async function readObjects(api: HubSpotApi, type: 'notes' | 'tasks', ids: readon
       for (const r of HsBatchResponse.parse(raw).results) out.set(r.id, r);
     }),
   );
-  return out;
-}
-
-async function associated(api: HubSpotApi, toType: 'notes' | 'tasks', contactIds: readonly string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (const part of chunk(contactIds, HUBSPOT_LIMITS.associationBatchSize)) {
-    const raw = await api.call(`associations.contacts-${toType}.batchRead`, () =>
-      api.sdk.crm.associations.v4.batchApi.getPageWithHttpInfo('contacts', toType, { inputs: part.map((id) => ({ id })) }),
-    );
-    for (const r of HsAssociationBatch.parse(raw).results) out.set(r.from.id, r.to.map((t) => t.toObjectId));
-  }
   return out;
 }
 
@@ -271,7 +261,7 @@ export async function applyActions(ctx: WriteContext, actions: readonly Action[]
 
   // 4. Notes: delete/redact single notes, and all notes of anonymised contacts.
   const anonNotes = of('anonymise').filter((a) => a.notes !== 'keep' && current.has(a.contactId));
-  const noteIdsOf = anonNotes.length ? await associated(api, 'notes', [...new Set(anonNotes.map((a) => a.contactId))]) : new Map<string, string[]>();
+  const noteIdsOf = anonNotes.length ? await associatedIds(api, 'notes', [...new Set(anonNotes.map((a) => a.contactId))]) : new Map<string, string[]>();
   const singleNotes = [...of('delete_note'), ...of('redact_note')];
   const noteIds = [...new Set([...singleNotes.map((a) => a.noteId), ...anonNotes.filter((a) => a.notes === 'redact').flatMap((a) => noteIdsOf.get(a.contactId) ?? [])])];
   const notes = noteIds.length ? await readObjects(api, 'notes', noteIds, ['hs_note_body']) : new Map<string, HsRecord>();
@@ -317,7 +307,7 @@ export async function applyActions(ctx: WriteContext, actions: readonly Action[]
   // 5. Tasks: skip those whose marker already sits on a task of the contact.
   const tasks = of('create_task');
   if (tasks.length) {
-    const taskIdsOf = await associated(api, 'tasks', [...new Set(tasks.map((a) => a.contactId))]);
+    const taskIdsOf = await associatedIds(api, 'tasks', [...new Set(tasks.map((a) => a.contactId))]);
     const allTaskIds = [...new Set([...taskIdsOf.values()].flat())];
     const existing = allTaskIds.length ? await readObjects(api, 'tasks', allTaskIds, ['hs_task_subject']) : new Map<string, HsRecord>();
     const create: ActionOf<'create_task'>[] = [];
