@@ -11,7 +11,8 @@
  * definitions, one list page per 100 contacts, and with notes one association read per 1,000 contacts
  * plus one notes read per 100 notes (search has its own limit and is not counted).
  *
- *   tsx bench/hubspot-sync.ts [contacts] [--notes|--no-notes|--both] [--latency MS] [--no-warmup]
+ *   tsx bench/hubspot-sync.ts [contacts] [--notes|--no-notes] [--latency MS] [--no-warmup] [--concurrency N]
+ * (default: both modes; --concurrency 1 shows what a single serial cursor reaches)
  */
 import { createMemoryRateBudget } from '../connectors/memory-rate-budget';
 import { HubSpotApi } from '../connectors/hubspot/client';
@@ -49,6 +50,8 @@ export interface BenchFigures {
   /** 429s that reached the caller as errors. */
   surfaced429: number;
   byRoute: Record<string, number>;
+  /** Fixed cursor count when one was set. */
+  concurrency?: number;
 }
 
 const TOKEN = 'bench-token';
@@ -124,6 +127,7 @@ export async function benchHubSpotSync(opts: BenchOptions = {}): Promise<BenchFi
       rateLimited429: sb.stats.rejected429 - before.rejected,
       surfaced429,
       byRoute,
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     };
   } finally {
     await sb.close();
@@ -133,7 +137,7 @@ export async function benchHubSpotSync(opts: BenchOptions = {}): Promise<BenchFi
 function print(f: BenchFigures): void {
   console.log(
     [
-      `hubspot sync ${f.includeNotes ? 'with notes' : 'without notes'}: ${f.contacts} contacts${f.includeNotes ? `, ${f.notes} notes` : ''} in ${(f.elapsedMs / 1000).toFixed(1)} s`,
+      `hubspot sync ${f.includeNotes ? 'with notes' : 'without notes'}${f.concurrency ? ` (${f.concurrency} cursor${f.concurrency > 1 ? 's' : ''})` : ''}: ${f.contacts} contacts${f.includeNotes ? `, ${f.notes} notes` : ''} in ${(f.elapsedMs / 1000).toFixed(1)} s`,
       `  contacts/s        ${f.contactsPerSec}`,
       `  ceiling           ${f.ceilingContactsPerSec} contacts/s (${f.minimumRequests} requests minimum at the sustained limit)`,
       `  % of ceiling      ${f.pctOfCeiling}%`,
@@ -149,9 +153,11 @@ if (require.main === module) {
   const li = args.indexOf('--latency');
   const latencyMs = li >= 0 ? Number(args[li + 1]) : 150;
   const warmup = !args.includes('--no-warmup');
+  const ci = args.indexOf('--concurrency');
+  const concurrency = ci >= 0 ? Number(args[ci + 1]) : undefined;
   const modes = args.includes('--notes') ? [true] : args.includes('--no-notes') ? [false] : [false, true];
   (async () => {
-    for (const includeNotes of modes) print(await benchHubSpotSync({ contacts: count, includeNotes, latencyMs, warmup }));
+    for (const includeNotes of modes) print(await benchHubSpotSync({ contacts: count, includeNotes, latencyMs, warmup, ...(concurrency ? { concurrency } : {}) }));
   })().catch((err) => {
     console.error(err instanceof Error ? err.message : 'bench failed');
     process.exit(1);

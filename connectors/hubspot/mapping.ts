@@ -490,7 +490,6 @@ export function portalFromHubSpot(details: HsAccountDetails, tenantId: string, p
     vendor: 'hubspot',
     vendorAccountId: account,
     tenantId,
-    name: details.uiDomain,
     region: details.dataHostingLocation,
     regionInEea: isEeaHostingLocation(details.dataHostingLocation),
     transferMechanism: 'none',
