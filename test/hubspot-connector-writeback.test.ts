@@ -204,3 +204,26 @@ describe('per-record failures', () => {
     expect(results[0]).toMatchObject({ status: 'failed', detail: 'hs_legal_basis has no option for legal_obligation' });
   });
 });
+
+describe('note redaction variants', () => {
+  it('redact_note writes the span-level redaction the pipeline supplies', async () => {
+    const owner = contacts().find((r) => sb.state.associatedIds('contacts', r.id, 'notes').length > 0 && !r.properties.gdpr_status)!;
+    const noteId = sb.state.associatedIds('contacts', owner.id, 'notes')[0]!;
+    const a = Action.parse({ ...base('rn-1', owner.id), type: 'redact_note', noteId, categories: ['national_id'], redactedBody: 'BSN [verwijderd: bsn] <script>' });
+    expect((await hs.apply([a]))[0]!.status).toBe('done');
+    const html = sb.state.objects.notes.get(noteId)!.properties.hs_note_body ?? '';
+    expect(stripHtml(html)).toBe('BSN [verwijderd: bsn] <script>');
+    expect(html).not.toContain('<script>'); // written escaped
+    expect((await hs.apply([a]))[0]).toMatchObject({ status: 'skipped', detail: 'note already redacted' });
+  });
+
+  it('anonymise with notes: redact overwrites every note of the contact and keeps them', async () => {
+    const owner = contacts().find((r) => sb.state.associatedIds('contacts', r.id, 'notes').length >= 2 && !r.properties.gdpr_status)!;
+    const noteIds = sb.state.associatedIds('contacts', owner.id, 'notes');
+    const a = Action.parse({ ...base('an-r', owner.id, true), type: 'anonymise', properties: { firstname: 'clear' }, notes: 'redact' });
+    expect((await hs.apply([a]))[0]!.status).toBe('done');
+    expect(sb.state.associatedIds('contacts', owner.id, 'notes')).toEqual(noteIds);
+    for (const id of noteIds) expect(stripHtml(sb.state.objects.notes.get(id)!.properties.hs_note_body ?? '')).toBe(REDACTED_NOTE_TEXT);
+    expect((await hs.apply([a]))[0]!.status).toBe('skipped');
+  });
+});
