@@ -321,6 +321,7 @@ describe('write-back bodies', () => {
     const email = anonymisedValue('unique_email', 'email', 'email', 'jan@example.nl', actx)!;
     expect(email).toMatch(/^anon-[0-9a-f]{20}@anonymised\.invalid$/);
     expect(anonymisedValue('unique_email', 'email', 'email', email, actx)).toBeNull();
+    expect(anonymisedValue('unique_email', 'email', 'email', email, { ...actx, key: 'rotated' })).toBeNull();
     expect(anonymisedValue('unique_email', 'email', 'email', 'x', { ...actx, contactId: '52' })).not.toBe(email);
     const hashed = anonymisedValue('keyed_hash', 'firstname', 'text', 'Jan', actx)!;
     expect(hashed.startsWith(KEYED_HASH_PREFIX)).toBe(true);

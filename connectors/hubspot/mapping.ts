@@ -532,6 +532,7 @@ export function anonymisedValue(
       next = textual && type !== 'email' && type !== 'phone' ? ANONYMISED_TEXT : '';
       break;
     case 'unique_email':
+      if (cur.endsWith(`@${ANONYMISED_EMAIL_DOMAIN}`)) return null; // anonymised before (perhaps under another key)
       next = type === 'text' || type === 'email' ? `anon-${hmacHex(ctx.key, `${ctx.portalId}|${ctx.contactId}|${property}`).slice(0, 20)}@${ANONYMISED_EMAIL_DOMAIN}` : '';
       break;
     case 'keyed_hash':
