@@ -1,0 +1,71 @@
+/**
+ * SOQL built from parts, never by pasting input: field and object names are checked against a strict
+ * identifier pattern (and the caller checks them against describe), ids against the Salesforce id
+ * pattern, strings are quoted with SOQL's escapes, instants become SOQL datetime literals.
+ */
+const IDENT = /^[A-Za-z][A-Za-z0-9_]{0,79}$/;
+const SF_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+
+export class SoqlInputError extends Error {}
+
+export function ident(name: string): string {
+  if (!IDENT.test(name) || name.includes('__c__') || /__$/.test(name)) throw new SoqlInputError(`not a field or object name: ${JSON.stringify(name.slice(0, 40))}`);
+  return name;
+}
+
+export function isSalesforceId(v: string): boolean {
+  return SF_ID.test(v);
+}
+
+export function idLiteral(id: string): string {
+  if (!SF_ID.test(id)) throw new SoqlInputError('not a Salesforce id');
+  return `'${id}'`;
+}
+
+/** SOQL string literal: backslash escapes for \ ' " and control characters (SOQL "Quoted String Escape Sequences"). */
+export function stringLiteral(v: string): string {
+  const esc = v.replace(/[\\'"\n\r\t\b\f]/g, (c) => ({ '\\': '\\\\', "'": "\\'", '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' })[c]!);
+  return `'${esc}'`;
+}
+
+/** SOQL datetime literal (unquoted, second precision, UTC). Floors, so `>=` stays inclusive. */
+export function datetimeLiteral(d: Date): string {
+  const ms = d.getTime();
+  if (!Number.isFinite(ms)) throw new SoqlInputError('invalid instant');
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export type Cond =
+  | { field: string; op: '=' | '!=' | '<' | '<=' | '>' | '>='; value: { id: string } | { str: string } | { dt: Date } | { bool: boolean } | null }
+  | { field: string; op: 'IN'; ids: readonly string[] };
+
+function condText(c: Cond): string {
+  const f = ident(c.field);
+  if (c.op === 'IN') {
+    if (c.ids.length === 0) throw new SoqlInputError('empty IN list');
+    return `${f} IN (${c.ids.map(idLiteral).join(', ')})`;
+  }
+  const v = c.value;
+  const lit = v === null ? 'null' : 'id' in v ? idLiteral(v.id) : 'str' in v ? stringLiteral(v.str) : 'dt' in v ? datetimeLiteral(v.dt) : v.bool ? 'true' : 'false';
+  return `${f} ${c.op} ${lit}`;
+}
+
+export interface SelectSpec {
+  fields: readonly string[];
+  from: string;
+  where?: readonly Cond[];
+  orderBy?: readonly { field: string; dir?: 'ASC' | 'DESC' }[];
+  limit?: number;
+}
+
+export function select(spec: SelectSpec): string {
+  if (spec.fields.length === 0) throw new SoqlInputError('no fields');
+  let q = `SELECT ${[...new Set(spec.fields)].map(ident).join(', ')} FROM ${ident(spec.from)}`;
+  if (spec.where && spec.where.length > 0) q += ` WHERE ${spec.where.map(condText).join(' AND ')}`;
+  if (spec.orderBy && spec.orderBy.length > 0) q += ` ORDER BY ${spec.orderBy.map((o) => `${ident(o.field)} ${o.dir ?? 'ASC'}`).join(', ')}`;
+  if (spec.limit !== undefined) {
+    if (!Number.isInteger(spec.limit) || spec.limit < 1) throw new SoqlInputError('bad LIMIT');
+    q += ` LIMIT ${spec.limit}`;
+  }
+  return q;
+}
