@@ -1,0 +1,336 @@
+/**
+ * Streaming Contacts then Leads out of Salesforce. Small orgs and incremental runs: SOQL ordered by
+ * (SystemModstamp, Id) with nextRecordsUrl paging; incremental filters `SystemModstamp >= since` and drops
+ * duplicates by id. Full scans of large orgs (or `bulk: true`): a Bulk API 2.0 query job whose CSV results
+ * are paged by Sforce-Locator with maxRecords, so memory holds one page, never the org. A checkpoint after
+ * every page lets a crashed scan resume (an expired cursor falls back to the keyset (SystemModstamp, ids)).
+ */
+import pLimit from 'p-limit';
+import { z } from 'zod';
+import type { Contact, Note } from '../../src/model';
+import type { ContactPage, StreamOptions } from '../types';
+import { QueryResponse, SalesforceApiError, type SalesforceClient } from './client';
+import { CORE_FIELDS, CPTC_FIELDS, INDIVIDUAL_FIELDS, OBJECTS, type SfObject } from './fields';
+import { BULK2, QUERY } from './limits';
+import { contactFromSalesforce, fromCsvRow, noteText, SfConsentRow, SfIndividual, toIso, type ConsentContext, type SfRecord } from './mapping';
+import { select } from './soql';
+
+export interface SyncContext {
+  client: SalesforceClient;
+  portalId: string;
+  tenantId: string;
+  /** Describe types per object: field -> type. */
+  fieldTypes: Record<SfObject, Readonly<Record<string, string>>>;
+  consent: ConsentContext;
+  /** Full scans above this many records switch to Bulk API 2.0. */
+  bulkThreshold: number;
+  notes: 'content' | 'legacy' | 'both';
+  /** Bulk results page size (maxRecords). */
+  bulkPageRecords?: number;
+  bulkPollIntervalMs?: number;
+}
+
+const Checkpoint = z.discriminatedUnion('m', [
+  z.object({ m: z.literal('soql'), o: z.enum(['Contact', 'Lead']), t: z.string().nullable(), ids: z.array(z.string()), next: z.string().nullable(), since: z.string().nullable() }),
+  z.object({ m: z.literal('bulk'), o: z.enum(['Contact', 'Lead']), job: z.string(), loc: z.string().nullable(), skip: z.number().int().nonnegative(), since: z.string().nullable() }),
+]);
+type Checkpoint = z.infer<typeof Checkpoint>;
+
+const chunk = <T>(xs: readonly T[], n: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+};
+
+/** What a scan asks for: the mapping's fields plus the caller's, those the object has. */
+export function fieldsToFetch(requested: readonly string[], types: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  for (const f of [...CORE_FIELDS, ...requested]) if (types[f] !== undefined && types[f] !== 'base64' && !out.includes(f)) out.push(f);
+  return out;
+}
+
+/** Every record of a SOQL query, page by page (small result sets: consent objects, links, tasks). */
+export async function queryAll(client: SalesforceClient, soql: string, scanAll = false): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let page = await client.get(`/${scanAll ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`, QueryResponse);
+  out.push(...page.records);
+  while (!page.done && page.nextRecordsUrl) {
+    page = await client.get(page.nextRecordsUrl, QueryResponse);
+    out.push(...page.records);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- enrichment (consent objects, notes)
+
+export async function loadConsentObjects(ctx: Pick<SyncContext, 'client' | 'consent'>, individualIds: readonly string[]): Promise<{ individuals: Map<string, SfIndividual>; rows: Map<string, SfConsentRow[]> }> {
+  const individuals = new Map<string, SfIndividual>();
+  const rows = new Map<string, SfConsentRow[]>();
+  if (!ctx.consent.hasConsentObjects || individualIds.length === 0) return { individuals, rows };
+  const limit = pLimit(4);
+  await Promise.all(
+    chunk([...new Set(individualIds)], QUERY.maxIdsPerQuery).map((ids) =>
+      limit(async () => {
+        const [ind, cptc] = await Promise.all([
+          queryAll(ctx.client, select({ fields: [...INDIVIDUAL_FIELDS], from: 'Individual', where: [{ field: 'Id', op: 'IN', ids }] })),
+          queryAll(ctx.client, select({ fields: [...CPTC_FIELDS], from: 'ContactPointTypeConsent', where: [{ field: 'PartyId', op: 'IN', ids }] })),
+        ]);
+        for (const r of ind) {
+          const p = SfIndividual.safeParse(r);
+          if (p.success) individuals.set(p.data.Id, p.data);
+        }
+        for (const r of cptc) {
+          const p = SfConsentRow.safeParse(r);
+          if (p.success && p.data.PartyId) rows.set(p.data.PartyId, [...(rows.get(p.data.PartyId) ?? []), p.data]);
+        }
+      }),
+    ),
+  );
+  return { individuals, rows };
+}
+
+const NoteRow = z.object({ Id: z.string(), Title: z.string().nullable().optional(), TextPreview: z.string().nullable().optional(), CreatedDate: z.string() }).loose();
+const LegacyNoteRow = z.object({ Id: z.string(), ParentId: z.string(), Body: z.string().nullable().optional(), CreatedDate: z.string() }).loose();
+
+/** Notes of many records: ContentNote via ContentDocumentLink (and/or legacy Note), full text. */
+export async function fetchNotes(ctx: Pick<SyncContext, 'client' | 'notes'>, recordIds: readonly string[]): Promise<Map<string, Note[]>> {
+  const out = new Map<string, Note[]>();
+  const add = (id: string, n: Note) => out.set(id, [...(out.get(id) ?? []), n]);
+  const limit = pLimit(4);
+  await Promise.all(
+    chunk([...new Set(recordIds)], QUERY.maxIdsPerQuery).map((ids) =>
+      limit(async () => {
+        if (ctx.notes !== 'legacy') {
+          const links = await queryAll(ctx.client, select({ fields: ['ContentDocumentId', 'LinkedEntityId'], from: 'ContentDocumentLink', where: [{ field: 'LinkedEntityId', op: 'IN', ids }] }));
+          const byDoc = new Map<string, string[]>();
+          for (const l of links) {
+            const d = String(l.ContentDocumentId);
+            byDoc.set(d, [...(byDoc.get(d) ?? []), String(l.LinkedEntityId)]);
+          }
+          for (const docIds of chunk([...byDoc.keys()], QUERY.maxIdsPerQuery)) {
+            const notes = (await queryAll(ctx.client, select({ fields: ['Id', 'Title', 'TextPreview', 'CreatedDate'], from: 'ContentNote', where: [{ field: 'Id', op: 'IN', ids: docIds }] }))).map((r) => NoteRow.parse(r));
+            for (const n of notes) {
+              // TextPreview is the first 255 characters: shorter means it is the whole text; else fetch the body.
+              let text = n.TextPreview ?? '';
+              if (text.length >= 255) {
+                const r = await ctx.client.call<string>({ method: 'GET', path: `/sobjects/ContentNote/${n.Id}/Content`, idempotent: true, raw: true });
+                text = typeof r.body === 'string' ? r.body : String(r.body ?? '');
+              }
+              for (const owner of byDoc.get(n.Id) ?? []) add(owner, { id: n.Id, createdAt: toIso(n.CreatedDate) ?? new Date(0).toISOString(), body: noteText(text) });
+            }
+          }
+        }
+        if (ctx.notes !== 'content') {
+          const legacy = await queryAll(ctx.client, select({ fields: ['Id', 'ParentId', 'Body', 'CreatedDate'], from: 'Note', where: [{ field: 'ParentId', op: 'IN', ids }] }));
+          for (const r of legacy) {
+            const n = LegacyNoteRow.parse(r);
+            add(n.ParentId, { id: n.Id, createdAt: toIso(n.CreatedDate) ?? new Date(0).toISOString(), body: noteText(n.Body ?? '') });
+          }
+        }
+      }),
+    ),
+  );
+  return out;
+}
+
+/** Records of one object -> Contacts (with consent objects, and notes when asked). */
+export async function toContacts(ctx: SyncContext, obj: SfObject, records: readonly SfRecord[], includeNotes: boolean): Promise<Contact[]> {
+  const individualIds = records.map((r) => r.IndividualId).filter((v): v is string => typeof v === 'string' && v !== '');
+  const [consent, notes] = await Promise.all([loadConsentObjects(ctx, individualIds), includeNotes ? fetchNotes(ctx, records.map((r) => r.Id)) : Promise.resolve(new Map<string, Note[]>())]);
+  return records.map((r) => {
+    const ind = typeof r.IndividualId === 'string' ? (consent.individuals.get(r.IndividualId) ?? null) : null;
+    const rows = typeof r.IndividualId === 'string' ? (consent.rows.get(r.IndividualId) ?? []) : [];
+    const { contact } = contactFromSalesforce(r, ind, rows, { portalId: ctx.portalId, tenantId: ctx.tenantId, object: obj, fieldTypes: ctx.fieldTypes[obj], consent: ctx.consent });
+    contact.notes = notes.get(r.Id) ?? [];
+    return contact;
+  });
+}
+
+// ---------------------------------------------------------------- CSV
+
+/** RFC 4180 rows of a CSV text (quoted fields, doubled quotes, newlines inside quotes). */
+export function* csvRows(text: string): Generator<string[]> {
+  let row: string[] = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i++;
+        continue;
+      }
+      const j = text.indexOf('"', i);
+      const end = j === -1 ? n : j;
+      field += text.slice(i, end);
+      i = end;
+      continue;
+    }
+    if (c === '"') {
+      quoted = true;
+      i++;
+    } else if (c === ',') {
+      row.push(field);
+      field = '';
+      i++;
+    } else if (c === '\n' || c === '\r') {
+      row.push(field);
+      yield row;
+      row = [];
+      field = '';
+      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
+    } else {
+      field += c;
+      i++;
+    }
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    yield row;
+  }
+}
+
+// ---------------------------------------------------------------- streaming
+
+const JobInfo = z.object({ id: z.string(), state: z.string(), numberRecordsProcessed: z.number().optional() }).loose();
+
+export async function* streamContacts(ctx: SyncContext, so: StreamOptions): AsyncGenerator<ContactPage> {
+  const cp = so.checkpoint ? Checkpoint.parse(JSON.parse(Buffer.from(so.checkpoint, 'base64url').toString('utf8'))) : null;
+  const since = cp ? (cp.since ? new Date(cp.since) : undefined) : so.since;
+  const startAt = cp ? OBJECTS.indexOf(cp.o) : 0;
+  for (const obj of OBJECTS.slice(startAt)) {
+    if (so.signal?.aborted) return;
+    const resume = cp && cp.o === obj ? cp : null;
+    const fields = fieldsToFetch(so.properties, ctx.fieldTypes[obj]);
+    if (resume?.m === 'bulk' || (!resume && so.bulk === true)) {
+      yield* bulkScan(ctx, obj, fields, so, since, resume?.m === 'bulk' ? resume : null);
+      continue;
+    }
+    yield* soqlScan(ctx, obj, fields, so, since, resume?.m === 'soql' ? resume : null);
+  }
+}
+
+const encode = (c: Checkpoint): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+
+async function* soqlScan(ctx: SyncContext, obj: SfObject, fields: string[], so: StreamOptions, since: Date | undefined, resume: Extract<Checkpoint, { m: 'soql' }> | null): AsyncGenerator<ContactPage> {
+  const headers = { 'Sforce-Query-Options': `batchSize=${QUERY.batchSize}` };
+  const fresh = (from: Date | undefined) =>
+    `/query?q=${encodeURIComponent(select({ fields, from: obj, where: from ? [{ field: 'SystemModstamp', op: '>=', value: { dt: from } }] : [], orderBy: [{ field: 'SystemModstamp' }, { field: 'Id' }] }))}`;
+  let lastT = resume?.t ?? null;
+  let atLastT = new Set(resume?.ids ?? []);
+  let page: QueryResponse;
+  if (resume?.next) {
+    try {
+      page = await ctx.client.get(resume.next, QueryResponse, headers);
+    } catch (e) {
+      if (!(e instanceof SalesforceApiError && e.errorCode === 'INVALID_QUERY_LOCATOR')) throw e;
+      page = await ctx.client.get(fresh(lastT ? new Date(toIso(lastT)!) : since), QueryResponse, headers);
+    }
+  } else if (resume) {
+    return; // that object was finished
+  } else {
+    page = await ctx.client.get(fresh(since), QueryResponse, headers);
+    if (!since && so.bulk !== false && page.totalSize > ctx.bulkThreshold) {
+      yield* bulkScan(ctx, obj, fields, so, since, null);
+      return;
+    }
+  }
+  for (;;) {
+    if (so.signal?.aborted) return;
+    // Drop what a resumed keyset re-reads (records at the checkpoint's instant already emitted).
+    const records = (page.records as SfRecord[]).filter((r) => !(lastT !== null && r.SystemModstamp === lastT && atLastT.has(r.Id)));
+    for (const r of page.records as SfRecord[]) {
+      const t = typeof r.SystemModstamp === 'string' ? r.SystemModstamp : null;
+      if (t !== lastT) {
+        lastT = t;
+        atLastT = new Set();
+      }
+      atLastT.add(r.Id);
+    }
+    const contacts = await toContacts(ctx, obj, records, so.includeNotes);
+    const next = !page.done && page.nextRecordsUrl ? page.nextRecordsUrl : null;
+    const out: ContactPage = { contacts, checkpoint: encode({ m: 'soql', o: obj, t: lastT, ids: [...atLastT], next, since: since?.toISOString() ?? null }), total: page.totalSize };
+    yield out;
+    if (!next) {
+      return;
+    }
+    page = await ctx.client.get(next, QueryResponse, headers);
+  }
+}
+
+async function* bulkScan(ctx: SyncContext, obj: SfObject, fields: string[], so: StreamOptions, since: Date | undefined, resume: Extract<Checkpoint, { m: 'bulk' }> | null): AsyncGenerator<ContactPage> {
+  let jobId = resume?.job ?? null;
+  if (jobId) {
+    // A resumed job must still exist; otherwise start a new one.
+    try {
+      await ctx.client.get(`/jobs/query/${jobId}`, JobInfo);
+    } catch (e) {
+      if (!(e instanceof SalesforceApiError && e.status === 404)) throw e;
+      jobId = null;
+      resume = null;
+    }
+  }
+  if (!jobId) {
+    const query = select({ fields, from: obj, where: since ? [{ field: 'SystemModstamp', op: '>=', value: { dt: since } }] : [] });
+    // Creating a job is not idempotent; a retry after a server error could start a second job (harmless: it is only read).
+    const r = await ctx.client.call({ method: 'POST', path: '/jobs/query', body: { operation: 'query', query, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' }, idempotent: true });
+    jobId = JobInfo.parse(r.body).id;
+  }
+  const deadline = Date.now() + BULK2.pollTimeoutMs;
+  for (;;) {
+    const info = await ctx.client.get(`/jobs/query/${jobId}`, JobInfo);
+    if (info.state === 'JobComplete') break;
+    if (info.state === 'Failed' || info.state === 'Aborted') throw new SalesforceApiError(200, 'BULK_JOB_' + info.state.toUpperCase(), `Bulk API 2.0 query job ${jobId} ${info.state}`);
+    if (Date.now() > deadline) throw new SalesforceApiError(200, 'BULK_JOB_TIMEOUT', `Bulk API 2.0 query job ${jobId} still ${info.state}`);
+    await new Promise((r) => setTimeout(r, ctx.bulkPollIntervalMs ?? BULK2.pollIntervalMs));
+  }
+  const pageSize = ctx.bulkPageRecords ?? BULK2.resultsPageRecords;
+  let loc: string | null = resume?.loc ?? null;
+  let skip = resume?.skip ?? 0;
+  const seen = new Set<string>();
+  for (;;) {
+    if (so.signal?.aborted) return;
+    const r = await ctx.client.call<string>({ method: 'GET', path: `/jobs/query/${jobId}/results?${loc ? `locator=${encodeURIComponent(loc)}&` : ''}maxRecords=${pageSize}`, headers: { Accept: 'text/csv' }, idempotent: true, raw: true });
+    const nextLoc = r.headers['sforce-locator'];
+    let header: string[] | null = null;
+    let batch: SfRecord[] = [];
+    let index = 0;
+    const flush = async (last: boolean): Promise<ContactPage> => {
+      const contacts = await toContacts(ctx, obj, batch, so.includeNotes);
+      batch = [];
+      const done = last && (!nextLoc || nextLoc === 'null');
+      return { contacts, checkpoint: done ? encode({ m: 'bulk', o: obj, job: jobId!, loc: 'null', skip: 0, since: since?.toISOString() ?? null }) : last ? encode({ m: 'bulk', o: obj, job: jobId!, loc: nextLoc!, skip: 0, since: since?.toISOString() ?? null }) : encode({ m: 'bulk', o: obj, job: jobId!, loc, skip: index, since: since?.toISOString() ?? null }) };
+    };
+    for (const cells of csvRows(typeof r.body === 'string' ? r.body : '')) {
+      if (!header) {
+        header = cells;
+        continue;
+      }
+      if (cells.length === 1 && cells[0] === '') continue;
+      index++;
+      if (index <= skip) continue;
+      const row: Record<string, string> = {};
+      header.forEach((h, i) => (row[h] = cells[i] ?? ''));
+      const rec = fromCsvRow(row, ctx.fieldTypes[obj]);
+      if (seen.has(rec.Id)) continue;
+      seen.add(rec.Id);
+      batch.push(rec);
+      if (batch.length >= QUERY.batchSize) yield await flush(false);
+    }
+    seen.clear();
+    yield await flush(true);
+    skip = 0;
+    if (!nextLoc || nextLoc === 'null') break;
+    loc = nextLoc;
+  }
+  // Results stay downloadable for 7 days otherwise; we have them.
+  await ctx.client.call({ method: 'DELETE', path: `/jobs/query/${jobId}`, idempotent: true }).catch(() => undefined);
+}
