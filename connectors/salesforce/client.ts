@@ -153,7 +153,8 @@ export class SalesforceClient {
           if (e instanceof SalesforceApiError) throw e;
           const err = e as Error & { errorCode?: string; data?: unknown };
           if (/Unable to refresh session/.test(err.message)) throw new SalesforceApiError(401, 'INVALID_SESSION_ID', 'session expired and could not be refreshed');
-          const parsed = ErrorBody.safeParse(err.data);
+          // jsforce unwraps a one-element error array into its object; more elements stay an array.
+          const parsed = ErrorBody.safeParse(Array.isArray(err.data) ? err.data : [err.data]);
           const code = parsed.success ? parsed.data[0]!.errorCode : (err.errorCode ?? (status ? `HTTP_${status}` : 'NETWORK_ERROR'));
           const message = parsed.success ? parsed.data[0]!.message : status ? 'request failed' : (err.message ?? 'network error');
           const dailyExhausted = code === 'REQUEST_LIMIT_EXCEEDED' && /TotalRequests/i.test(message);

@@ -159,7 +159,20 @@ export async function applyActions(ctx: WritebackContext, actions: readonly Acti
     } else if (a.type === 'delete_note') noteDeletes.push({ action: a, noteId: a.noteId });
     else if (a.type === 'redact_note') noteRedacts.push({ action: a, noteId: a.noteId, body: a.redactedBody ?? REDACTED });
   }
-  for (const batch of chunk(noteDeletes, COLLECTIONS.maxRecords)) {
+  // Only notes that still exist are deleted, so a re-run sends nothing.
+  const liveNotes = new Set<string>();
+  for (const ids of chunk([...new Set(noteDeletes.map((d) => d.noteId).filter((id) => id.startsWith('069')))], QUERY.maxIdsPerQuery)) {
+    for (const r of await queryAll(ctx.client, select({ fields: ['Id'], from: 'ContentNote', where: [{ field: 'Id', op: 'IN', ids }] }))) liveNotes.add(String(r.Id));
+  }
+  for (const ids of chunk([...new Set(noteDeletes.map((d) => d.noteId).filter((id) => id.startsWith('002')))], QUERY.maxIdsPerQuery)) {
+    for (const r of await queryAll(ctx.client, select({ fields: ['Id'], from: 'Note', where: [{ field: 'Id', op: 'IN', ids }] }))) liveNotes.add(String(r.Id));
+  }
+  const deletable = noteDeletes.filter((d) => {
+    if (liveNotes.has(d.noteId)) return true;
+    set(d.action, 'skipped', 'note no longer exists');
+    return false;
+  });
+  for (const batch of chunk(deletable, COLLECTIONS.maxRecords)) {
     const per = await deleteIds(ctx, batch.map((b) => b.noteId));
     batch.forEach((b, i) => {
       const r = per[i]!;
