@@ -255,14 +255,18 @@ async function* soqlScan(ctx: SyncContext, obj: SfObject, fields: string[], so: 
       }
       atLastT.add(r.Id);
     }
-    const contacts = await toContacts(ctx, obj, records, so.includeNotes);
     const next = !page.done && page.nextRecordsUrl ? page.nextRecordsUrl : null;
+    // Fetch the next batch while this one is mapped and consumed: the cursor is sequential, so overlap is
+    // what keeps the scan at the pace the request budget allows.
+    const prefetch = next ? ctx.client.get(next, QueryResponse, headers) : null;
+    prefetch?.catch(() => undefined);
+    const contacts = await toContacts(ctx, obj, records, so.includeNotes);
     const out: ContactPage = { contacts, checkpoint: encode({ m: 'soql', o: obj, t: lastT, ids: [...atLastT], next, since: since?.toISOString() ?? null }), total: page.totalSize };
     yield out;
-    if (!next) {
+    if (!prefetch) {
       return;
     }
-    page = await ctx.client.get(next, QueryResponse, headers);
+    page = await prefetch;
   }
 }
 

@@ -213,10 +213,22 @@ export function parseSoql(q: string): ParsedQuery {
   return { fields, from, where, orderBy, limit };
 }
 
-const tsOf = (v: unknown): number | null => {
+const tsCache = new Map<string, number | null>();
+const tsOfRaw = (v: unknown): number | null => {
   if (typeof v !== 'string' || v === '') return null;
   const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
   return Number.isFinite(ms) ? ms : null;
+};
+/** Sorting re-reads the same timestamps many times: parse each string once. */
+const tsOf = (v: unknown): number | null => {
+  if (typeof v !== 'string') return null;
+  let r = tsCache.get(v);
+  if (r === undefined) {
+    if (tsCache.size > 500_000) tsCache.clear();
+    r = tsOfRaw(v);
+    tsCache.set(v, r);
+  }
+  return r;
 };
 
 function cmp(a: unknown, lit: Literal): number | null {
