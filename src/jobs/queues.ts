@@ -98,8 +98,16 @@ export async function intakeEvents(qs: QueueSet, portalId: string, events: reado
     await qs.sync.add('sync', { portalId, mode: 'incremental' }, { jobId: jobIds.importSync(portalId, now), delay: 120_000 });
     result.importSyncQueued = true;
   }
-  if (events.length === 0) return result;
-  const keys = events.map((e) => dedupeKey(qs.prefix, e));
+  // The same event twice in one delivery counts as a duplicate, not as a retry of a pending one.
+  const unique = new Map<string, ChangeEvent>();
+  for (const e of events) {
+    const k = dedupeKey(qs.prefix, e);
+    if (unique.has(k)) result.duplicates++;
+    else unique.set(k, e);
+  }
+  if (unique.size === 0) return result;
+  const keys = [...unique.keys()];
+  events = [...unique.values()];
   const setReplies = await qs.redis.pipeline(keys.map((k) => ['set', k, 'p', 'EX', DEDUPE_TTL_SECONDS, 'NX'])).exec();
   if (!setReplies) throw new Error('redis pipeline aborted');
   const fresh: number[] = [];

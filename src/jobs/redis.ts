@@ -26,12 +26,15 @@ export async function assertRedisReachable(url: string, timeoutMs = 2000): Promi
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  probe.on('error', () => {});
+  let lastError: NodeJS.ErrnoException | undefined;
+  probe.on('error', (e: NodeJS.ErrnoException) => {
+    lastError = e;
+  });
   try {
     await probe.connect();
     await probe.ping();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const code = lastError?.code ?? (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new Error(`Redis is not reachable at ${redactRedisUrl(url)} (${code}). Start Redis or set REDIS_URL.`);
   } finally {
     probe.disconnect();
