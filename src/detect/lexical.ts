@@ -1,0 +1,225 @@
+/**
+ * Runs the lexicon (one compiled regex for every term of every word-based category) and applies the
+ * category guards to the few matches.
+ */
+import { TERMS, type Guard } from './lexicon';
+import { K as PREFIX_LEN, wordPrefixes } from './prefixes';
+import { contextValue } from './structured';
+
+/** Local copy: reading an imported binding per word costs a getter call in CommonJS output. */
+const K: number = PREFIX_LEN;
+import type { Detection, DetectorCategory } from './types';
+
+const LETTER = String.raw`[a-zà-ÿ0-9]`;
+
+/** Splits a regex source at its top-level `|`. */
+function topLevelAlternatives(src: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let from = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      out.push(src.slice(from, i));
+      from = i + 1;
+    }
+  }
+  out.push(src.slice(from));
+  return out;
+}
+
+interface Alternative {
+  term: number; // index into TERMS
+  src: string;
+}
+
+/** Alternatives by the word-start prefix they can begin with (see prefixes.ts: 'abcd' or a whole word 'ab$'). */
+const BY_PREFIX = new Map<string, Alternative[]>();
+TERMS.forEach((term, index) => {
+  for (const src of topLevelAlternatives(term.src)) {
+    for (const p of wordPrefixes(src)) {
+      if (p === '') throw new Error(`lexicon alternative without a literal start: ${src}`);
+      const list = BY_PREFIX.get(p);
+      if (list) list.push({ term: index, src });
+      else BY_PREFIX.set(p, [{ term: index, src }]);
+    }
+  }
+});
+
+interface Matcher {
+  re: RegExp;
+  terms: number[]; // capture group k+1 belongs to TERMS[terms[k]]
+}
+
+/** One small sticky regex per word start, built on first use from the alternatives that can match there. */
+const MATCHERS = new Map<string, Matcher | null>();
+
+/** `key` is a word's first K lower-case characters, or the whole word plus '$' when it is that short. */
+function matcherFor(key: string): Matcher | null {
+  let m = MATCHERS.get(key);
+  if (m !== undefined) return m;
+  const seen = new Set<Alternative>();
+  const chars = key.endsWith('$') ? key.slice(0, -1) : key;
+  for (let n = 1; n <= chars.length; n++) for (const a of BY_PREFIX.get(chars.slice(0, n)) ?? []) seen.add(a);
+  if (key.endsWith('$')) for (const a of BY_PREFIX.get(key) ?? []) seen.add(a);
+  if (seen.size === 0) m = null;
+  else {
+    // Keep the lexicon's order so earlier (more specific) terms win as they would in one big regex.
+    const alts = [...seen].sort((a, b) => a.term - b.term);
+    m = {
+      re: new RegExp(`(?:${alts.map((a) => `(${a.src})`).join('|')})(?!${LETTER})`, 'iy'),
+      terms: alts.map((a) => a.term),
+    };
+  }
+  if (MATCHERS.size < 50_000) MATCHERS.set(key, m);
+  return m;
+}
+
+/** Words that make a sentence about a product, offer or project rather than about a person. */
+const PRODUCT_WORDS =
+  /(?<![a-zà-ÿ])(?:verzeker\w*|polis\w*|pakket\w*|dekking\w*|premie\w*|product\w*|aanbod|aanbieding\w*|offerte\w*|brochure\w*|campagne\w*|module\w*|webinar\w*|lancering|lanceert|lanceren|verkoopt|verkopen|verkoop|app|software|licentie\w*|platform|tool|oplossing|insurance|insurer\w*|policy|policies|coverage|package\w*|products?|offer\w*|quote\w*|campaign\w*|launch\w*|sells|selling|sell|plan|plans|cover|vergoed\w*|zorgverzekeraar\w*|zorgaanbieder\w*|leverancier\w*|levering\w*|bestelling\w*|bestelt|besteld|order\w*|factuur\w*|invoice\w*|contract\w*|project\w*|bouw\w*|renovatie\w*|installatie\w*|installeren|aanbesteding\w*|tender\w*|delivery|deliveries|supplier\w*|demo\w*|workshop\w*|training\w*|onderzoeksproject|research\s+project|klantsegment\w*|doelgroep\w*|target\s+group|markt|market\w*|sector|branche|feature\w*|functie|functionaliteit\w*|scanner\w*|lezer\w*|reader\w*|sensor\w*|terminal\w*|hardware|systeem|systemen|system\w*|toegangscontrole|access\s+control|api|integratie\w*|integration\w*|rapport\w*|report\w*|artikel\w*|article\w*|nieuwsbrief\w*|newsletter\w*|sponsor\w*|event\w*|evenement\w*)(?![a-zà-ÿ])/i;
+
+/** Words that put a person in the sentence: then a product word does not cancel the finding. */
+const PERSON_WORDS =
+  /(?<![a-zà-ÿ])(?:hij|zij|ze|hem|zijn\s+(?:vrouw|man|zoon|dochter|partner|kind)|haar|mevrouw|meneer|mevr|dhr|mw|klant\s+(?:is|heeft|had|was|zit|ligt|lijdt)|he|she|him|his|her|mr|mrs|ms|patiënt|patient|medewerker\s+(?:is|heeft)|employee\s+(?:is|has)|customer\s+(?:is|has|was)|client\s+(?:is|has|was)|lijdt|leed|zit\s+in\s+de|ligt\s+in|herstel\w*|kampt|diagnosed|suffers|suffering|recovering)(?![a-zà-ÿ])/i;
+
+/** Nouns that make a capitalised religion or orientation word part of an organisation's or event's name. */
+const ORG_NOUN =
+  /^[\s-]*(?:school\w*|basisschool|hogeschool|universiteit|university|lyceum|college|gymnasium|scholengemeenschap|ziekenhuis|hospital|omroep|stichting|foundation|vereniging|association|organisatie\w*|organi[sz]ation\w*|kerkgenootschap|gemeenschap|community|communities|netwerk\w*|network\w*|partij|party|museum|charity|charities|aid|relief|zorg|thuiszorg|kinderopvang|opvang|centrum|center|centre|bond|raad|council|federatie|federation|pride|parade|event\w*|festival|bar|club|magazine|media|campagne\w*|campaign\w*|beleid|policy|policies|werkgroep|employee|medewerkersnetwerk|alliance|vriendelijk\w*|friendly|inclusi\w*|diversiteit|diversity|markt|market|doelgroep|segment|kerk|church|moskee|mosque|synagoge|synagogue|broadcasting|omroepvereniging|dagblad|krant|newspaper|uitgeverij|publisher)(?![a-zà-ÿ])/i;
+
+/** Nouns after a biometric or genetic word that make it a device, feature or technique, not someone's data. */
+const DEVICE_NOUN =
+  /^[\s-]*(?:scanner\w*|lezer\w*|reader\w*|sensor\w*|terminal\w*|slot\w*|lock\w*|login|inlog\w*|authenticati\w*|authentication|verificati\w*|verification|module\w*|software|systeem|systemen|system\w*|technologie\w*|technology|technologies|toegang\w*|access|algoritme\w*|algorithm\w*|engineering|gemodificeerd\w*|modified|apparat\w*|device\w*|feature\w*|functie\w*|oplossing\w*|solution\w*|tijdregistratie|time\s+clock|prikklok\w*|kit\w*|lab\w*|laboratori\w*|bedrijf|company|onderzoek\s+naar\s+gewassen|zaden|seeds|van\s+(?:ons|het|onze|the|our)\s+(?:bedrijf|merk|organisatie|company|brand))(?![a-zà-ÿ])/i;
+
+function sentenceAround(text: string, start: number, end: number): string {
+  let s = start;
+  const minS = Math.max(0, start - 160);
+  while (s > minS) {
+    const c = text[s - 1]!;
+    if (c === '\n' || c === '!' || c === '?' || (c === '.' && s < text.length && text[s] === ' ')) break;
+    s--;
+  }
+  let e = end;
+  const maxE = Math.min(text.length, end + 160);
+  while (e < maxE) {
+    const c = text[e]!;
+    if (c === '\n' || c === '!' || c === '?' || (c === '.' && (e + 1 >= text.length || text[e + 1] === ' '))) break;
+    e++;
+  }
+  return text.slice(s, start) + ' ' + text.slice(end, e);
+}
+
+function isUpper(c: string | undefined): boolean {
+  return c !== undefined && c !== c.toLowerCase() && c === c.toUpperCase();
+}
+
+/** True when the match should be kept. */
+function passesGuard(guard: Guard, text: string, start: number, end: number): boolean {
+  switch (guard) {
+    case 'none':
+    case 'context':
+      return true;
+    case 'product':
+    case 'project': {
+      const sentence = sentenceAround(text, start, end);
+      return !PRODUCT_WORDS.test(sentence) || PERSON_WORDS.test(sentence);
+    }
+    case 'org': {
+      const after = text.slice(end, end + 40);
+      if (ORG_NOUN.test(after)) return false;
+      // "Katholieke Universiteit", "Christian Aid", "Gay Pride": a capitalised name of two or more words.
+      const nextWord = /^[\s-]+(\S)/.exec(after);
+      if (isUpper(text[start]) && nextWord && isUpper(nextWord[1]) && start > 0 && !/[.!?\n]\s*$/.test(text.slice(Math.max(0, start - 3), start)))
+        return false;
+      return true;
+    }
+    case 'device': {
+      const after = text.slice(end, end + 40);
+      if (DEVICE_NOUN.test(after)) return false;
+      const sentence = sentenceAround(text, start, end);
+      return !PRODUCT_WORDS.test(sentence) || PERSON_WORDS.test(sentence);
+    }
+  }
+}
+
+/** Runs the word-based detectors for the categories `want` asks for. */
+/** Word character of the Latin-1 range (letters, digits, accented letters), as in LETTER. */
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || (c >= 192 && c <= 255 && c !== 215 && c !== 247);
+}
+
+function lowerCode(c: number): number {
+  return (c >= 65 && c <= 90) || (c >= 192 && c <= 222 && c !== 215) ? c + 32 : c;
+}
+
+/** Matchers by the numeric key of a word's first (up to) three lower-case characters. */
+const MATCHERS_BY_CODE = new Map<number, Matcher | null>();
+
+/** Runs the word-based detectors for the categories `want` asks for. */
+export function detectLexical(text: string, want: (c: DetectorCategory) => boolean, out: Detection[]): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    // Find the next word start without allocating: skip non-word characters.
+    let c = text.charCodeAt(i);
+    if (!isWordCode(c)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    // Key: up to K lower-case ASCII characters packed 6 bits each, plus whether the word is that short
+    // (then it is looked up as a whole word: 'a', 'is', 'van' can start a phrase term). Small integers
+    // keep the cache lookup cheap; words with accented letters in their first K go through a string key.
+    let key = 0;
+    let len = 0;
+    let ascii = true;
+    while (i < n && isWordCode((c = text.charCodeAt(i)))) {
+      if (len < K) {
+        const code = lowerCode(c);
+        if (code >= 97) {
+          if (code > 122) ascii = false;
+          key = key * 64 + (code - 96);
+        } else key = key * 64 + (code - 48 + 27);
+      }
+      len++;
+      i++;
+    }
+    const keyLen = len < K ? len : K;
+    const exact = len <= K;
+    let matcher: Matcher | null | undefined;
+    if (ascii) {
+      key = key * 2 + (exact ? 1 : 0);
+      matcher = MATCHERS_BY_CODE.get(key);
+      if (matcher === undefined) {
+        matcher = matcherFor(text.slice(start, start + keyLen).toLowerCase() + (exact ? '$' : ''));
+        MATCHERS_BY_CODE.set(key, matcher); // at most 2 * 64^4 keys, in practice a few thousand
+      }
+    } else matcher = matcherFor(text.slice(start, start + keyLen).toLowerCase() + (exact ? '$' : ''));
+    if (matcher === null) continue;
+    matcher.re.lastIndex = start;
+    const m = matcher.re.exec(text);
+    if (m === null) continue;
+    const end = start + m[0].length;
+    if (end > i) i = end;
+    let k = 1;
+    while (m[k] === undefined) k++;
+    const term = TERMS[matcher.terms[k - 1]!]!;
+    if (!want(term.category)) continue;
+    if (term.guard === 'context') {
+      const value = contextValue(term.category, text, end);
+      if (value !== null) {
+        out.push({ category: term.category, start: value[0], end: value[1] });
+        if (value[1] > i) i = value[1];
+      }
+      continue;
+    }
+    if (!passesGuard(term.guard, text, start, end)) continue;
+    out.push({ category: term.category, start, end });
+  }
+}
