@@ -102,14 +102,15 @@ function sentenceAround(text: string, start: number, end: number): string {
   const minS = Math.max(0, start - 160);
   while (s > minS) {
     const c = text[s - 1]!;
-    if (c === '\n' || c === '!' || c === '?' || (c === '.' && s < text.length && text[s] === ' ')) break;
+    if (c === '\n' || c === '!' || c === '?' || (c === '.' && text[s] === ' ' && isUpper(text[s + 1]))) break;
     s--;
   }
   let e = end;
   const maxE = Math.min(text.length, end + 160);
   while (e < maxE) {
     const c = text[e]!;
-    if (c === '\n' || c === '!' || c === '?' || (c === '.' && (e + 1 >= text.length || text[e + 1] === ' '))) break;
+    // A full stop ends the sentence when a capital follows ("incl. fysiotherapie" does not end it).
+    if (c === '\n' || c === '!' || c === '?' || (c === '.' && (e + 1 >= text.length || (text[e + 1] === ' ' && isUpper(text[e + 2]))))) break;
     e++;
   }
   return text.slice(s, start) + ' ' + text.slice(end, e);
