@@ -83,11 +83,11 @@ function matcherFor(key: string): Matcher | null {
 
 /** Words that make a sentence about a product, offer or project rather than about a person. */
 const PRODUCT_WORDS =
-  /(?<![a-zà-ÿ])(?:verzeker\w*|polis\w*|pakket\w*|dekking\w*|premie\w*|product\w*|aanbod|aanbieding\w*|offerte\w*|brochure\w*|campagne\w*|module\w*|webinar\w*|lancering|lanceert|lanceren|verkoopt|verkopen|verkoop|app|software|licentie\w*|platform|tool|oplossing|insurance|insurer\w*|policy|policies|coverage|package\w*|products?|offer\w*|quote\w*|campaign\w*|launch\w*|sells|selling|sell|plan|plans|cover|vergoed\w*|zorgverzekeraar\w*|zorgaanbieder\w*|leverancier\w*|levering\w*|bestelling\w*|bestelt|besteld|order\w*|factuur\w*|invoice\w*|contract\w*|project\w*|bouw\w*|renovatie\w*|installatie\w*|installeren|aanbesteding\w*|tender\w*|delivery|deliveries|supplier\w*|demo\w*|workshop\w*|training\w*|onderzoeksproject|research\s+project|klantsegment\w*|doelgroep\w*|target\s+group|markt|market\w*|sector|branche|feature\w*|functie|functionaliteit\w*|scanner\w*|lezer\w*|reader\w*|sensor\w*|terminal\w*|hardware|systeem|systemen|system\w*|toegangscontrole|access\s+control|api|integratie\w*|integration\w*|rapport\w*|report\w*|artikel\w*|article\w*|nieuwsbrief\w*|newsletter\w*|sponsor\w*|event\w*|evenement\w*)(?![a-zà-ÿ])/i;
+  /(?<![a-zà-ÿ])(?:verzeker\w*|polis\w*|pakket\w*|dekking\w*|premie\w*|product\w*|aanbod|aanbieding\w*|offerte\w*|brochure\w*|campagne\w*|module\w*|webinar\w*|lancering|lanceert|lanceren|verkoopt|verkopen|verkoop|app|software|licentie\w*|platform|tool|oplossing|insurance|insurer\w*|policy|policies|coverage|package\w*|products?|offer\w*|quote\w*|campaign\w*|launch\w*|sells|selling|sell|plan|plans|cover|vergoed\w*|zorgverzekeraar\w*|zorgaanbieder\w*|leverancier\w*|levering\w*|bestelling\w*|bestelt|besteld|project\w*|bouw\w*|renovatie\w*|installatie\w*|installeren|aanbesteding\w*|tender\w*|delivery|deliveries|supplier\w*|demo\w*|workshop\w*|training\w*|onderzoeksproject|research\s+project|klantsegment\w*|doelgroep\w*|target\s+group|markt|market\w*|sector|branche|feature\w*|functie|functionaliteit\w*|scanner\w*|lezer\w*|reader\w*|sensor\w*|terminal\w*|hardware|systeem|systemen|system\w*|toegangscontrole|access\s+control|api|integratie\w*|integration\w*|rapport\w*|report\w*|artikel\w*|article\w*|nieuwsbrief\w*|newsletter\w*|sponsor\w*|event\w*|evenement\w*)(?![a-zà-ÿ])/i;
 
 /** Words that put a person in the sentence: then a product word does not cancel the finding. */
 const PERSON_WORDS =
-  /(?<![a-zà-ÿ])(?:hij|zij|ze|hem|zijn\s+(?:vrouw|man|zoon|dochter|partner|kind)|haar|mevrouw|meneer|mevr|dhr|mw|klant\s+(?:is|heeft|had|was|zit|ligt|lijdt)|he|she|him|his|her|mr|mrs|ms|patiënt|patient|medewerker\s+(?:is|heeft)|employee\s+(?:is|has)|customer\s+(?:is|has|was)|client\s+(?:is|has|was)|lijdt|leed|zit\s+in\s+de|ligt\s+in|herstel\w*|kampt|diagnosed|suffers|suffering|recovering)(?![a-zà-ÿ])/i;
+  /(?<![a-zà-ÿ])(?:hij|zij|ze|hem|zijn\s+(?:vrouw|man|zoon|dochter|partner|kind)|haar|mevrouw|meneer|mevr|dhr|mw|klant\s+(?:is|heeft|had|was|zit|ligt|lijdt)|he|she|him|his|her|mr|mrs|ms|patiënt|patient|medewerker\s+(?:is|heeft)|employee\s+(?:is|has)|customer\s+(?:is|has|was)|client\s+(?:is|has|was)|lijdt|leed|zit\s+in\s+de|ligt\s+in|herstelt|kampt|diagnosed|suffers|suffering|recovering)(?![a-zà-ÿ])/i;
 
 /** Nouns that make a capitalised religion or orientation word part of an organisation's or event's name. */
 const ORG_NOUN =
@@ -97,22 +97,28 @@ const ORG_NOUN =
 const DEVICE_NOUN =
   /^[\s-]*(?:scanner\w*|lezer\w*|reader\w*|sensor\w*|terminal\w*|slot\w*|lock\w*|login|inlog\w*|authenticati\w*|authentication|verificati\w*|verification|module\w*|software|systeem|systemen|system\w*|technologie\w*|technology|technologies|toegang\w*|access|algoritme\w*|algorithm\w*|engineering|gemodificeerd\w*|modified|apparat\w*|device\w*|feature\w*|functie\w*|oplossing\w*|solution\w*|tijdregistratie|time\s+clock|prikklok\w*|kit\w*|lab\w*|laboratori\w*|bedrijf|company|onderzoek\s+naar\s+gewassen|zaden|seeds|van\s+(?:ons|het|onze|the|our)\s+(?:bedrijf|merk|organisatie|company|brand))(?![a-zà-ÿ])/i;
 
+/** Abbreviations whose full stop does not end a sentence ("incl. fysiotherapie", "dhr. Jansen"). */
+const ABBREVIATION = /(?:^|[^a-zà-ÿ])(?:incl|excl|bijv|bv|o\.a|a\.s|i\.v\.m|ivm|evt|ca|nr|tel|geb|dhr|mevr|mw|mr|mrs|ms|dr|drs|ir|ing|mr|st|etc|e\.g|i\.e|vs|no|ref|z\.s\.m|zsm|t\.a\.v|tav|m\.b\.t|mbt|jl|resp)$/i;
+
+/** Whether the character at i ends a sentence: . ! ? or a line break, or a " - " separator. */
+function endsSentence(text: string, i: number): boolean {
+  const c = text[i];
+  if (c === '\n' || c === '!' || c === '?' || c === ';') return true;
+  if (c === '-') return text[i - 1] === ' ' && text[i + 1] === ' ';
+  if (c !== '.') return false;
+  const next = text[i + 1];
+  if (next !== undefined && next !== ' ' && next !== '\n') return false; // 1.2.3, e-mail domains
+  return !ABBREVIATION.test(text.slice(Math.max(0, i - 8), i));
+}
+
+/** The sentence around a match, without the match itself (at most 160 characters each side). */
 function sentenceAround(text: string, start: number, end: number): string {
   let s = start;
   const minS = Math.max(0, start - 160);
-  while (s > minS) {
-    const c = text[s - 1]!;
-    if (c === '\n' || c === '!' || c === '?' || (c === '.' && text[s] === ' ' && isUpper(text[s + 1]))) break;
-    s--;
-  }
+  while (s > minS && !endsSentence(text, s - 1)) s--;
   let e = end;
   const maxE = Math.min(text.length, end + 160);
-  while (e < maxE) {
-    const c = text[e]!;
-    // A full stop ends the sentence when a capital follows ("incl. fysiotherapie" does not end it).
-    if (c === '\n' || c === '!' || c === '?' || (c === '.' && (e + 1 >= text.length || (text[e + 1] === ' ' && isUpper(text[e + 2]))))) break;
-    e++;
-  }
+  while (e < maxE && !endsSentence(text, e)) e++;
   return text.slice(s, start) + ' ' + text.slice(end, e);
 }
 

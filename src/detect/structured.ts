@@ -64,17 +64,17 @@ function findIban(text: string, emit: Emit): void {
         i++;
       } else break;
     }
-    const country = compact.slice(0, 2);
-    const want = IBAN_LENGTHS[country];
-    const lengths = want !== undefined ? [want] : Array.from({ length: 20 }, (_, k) => 34 - k);
-    for (const len of lengths) {
-      if (len > compact.length || len < 15) continue;
+    // Only registered IBAN countries, each with its fixed length: a random code plus mod-97 passes 1 in 97.
+    const len = IBAN_LENGTHS[compact.slice(0, 2)];
+    if (len !== undefined && len <= compact.length) {
       const end = ends[len - 1]!;
-      if (end < text.length && isAlnum(text.charCodeAt(end))) continue; // must end on a token boundary
-      if (isValidCompactIban(compact.slice(0, len))) {
+      const printed = text.slice(start, end);
+      // Printed with spaces, every group but the last has 4 characters (ISO 13616 paper format).
+      const groups = printed.split(' ');
+      const grouped = groups.length === 1 || groups.slice(0, -1).every((g) => g.length === 4);
+      if ((end >= text.length || !isAlnum(text.charCodeAt(end))) && grouped && isValidCompactIban(compact.slice(0, len))) {
         emit('iban', start, end);
         IBAN_START_RE.lastIndex = end;
-        break;
       }
     }
   }
