@@ -407,6 +407,8 @@ const HARD_NEGATIVE: Frag[] = [
   () => `IBAN ${corruptIban(randomIban())} klopt niet, klant gevraagd opnieuw te sturen.`,
   () => `Tracking ${digits(10)} via DHL.`,
   () => `Bedrag € ${int(1, 9)}.${digits(3)}.${digits(3)},00 gefactureerd.`,
+  () => `Logo aangeleverd als ${pick(['logo', 'icon', 'banner'])}@${int(2, 3)}x.${pick(['png', 'jpg', 'svg'])}, huisstijl akkoord.`,
+  () => `Retina assets exported as header@2x.png and header@3x.png.`,
   // biometrics / genetics as products or metaphors
   () => `Offerte voor ${int(2, 40)} vingerafdrukscanners voor de toegangscontrole.`,
   () => `Customer wants the fingerprint login feature in the app.`,

@@ -88,6 +88,8 @@ function isDomainChar(c: number): boolean {
   return isAlnum(c) || c === 46 || c === 45 || c > 127;
 }
 
+const FILE_EXTENSION = /\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?|pdf|docx?|xlsx?|pptx?|csv|txt|zip|heic|mp4|mov)$/i;
+
 function findEmail(text: string, emit: Emit): void {
   let at = text.indexOf('@');
   while (at !== -1) {
@@ -98,7 +100,8 @@ function findEmail(text: string, emit: Emit): void {
     while (e < text.length && isDomainChar(text.charCodeAt(e))) e++;
     while (e > at + 1 && (text[e - 1] === '.' || text[e - 1] === '-')) e--;
     const domain = text.slice(at + 1, e);
-    if (s < at && /^[^.]+(?:\.[^.]+)*\.[A-Za-z]{2,}$/.test(domain)) emit('email', s, e);
+    // logo@2x.png is a file name, not an address.
+    if (s < at && /^[^.]+(?:\.[^.]+)*\.[A-Za-z]{2,}$/.test(domain) && !FILE_EXTENSION.test(domain)) emit('email', s, e);
     at = text.indexOf('@', Math.max(e, at + 1));
   }
 }
