@@ -10,6 +10,20 @@ import { dataDir, readEnv } from '../config';
 import { IsoDateTime, Plan, TransferMechanism, Vendor } from '../model';
 import { InputError } from './jsonl';
 import { table } from './table';
+import { verifyAudit } from '../audit';
+import { scanTextStream } from '../detect';
+import { applyPlan } from '../pipeline/apply';
+import { buildPlan } from '../pipeline/plan';
+import { stderrProgress } from '../pipeline/progress';
+import { runScan } from '../pipeline/scan';
+import { compilePolicy } from '../policy/compile';
+import { loadPolicy } from '../policy/load';
+import { openStore } from '../store';
+import { connectorFromEnv } from './connect';
+import { evaluateCommand } from './evaluate-command';
+import { openInput } from './jsonl';
+import { jsonSchemas } from './schema-command';
+import { printApply, printPlan, printScanSummary } from './summary';
 
 const program = new Command();
 
@@ -23,7 +37,6 @@ const policyOption = () => new Option('--policy <name|file>', 'policy pack: a sh
 
 async function openStoreFromEnv() {
   const env = readEnv();
-  const { openStore } = await import('../store');
   return openStore({ databaseUrl: env.DATABASE_URL, dataDir: dataDir(env) });
 }
 
@@ -51,7 +64,6 @@ program
   .description('print the JSON Schema of the normalised contact and finding formats')
   .addOption(new Option('--only <name>', 'print just one schema').choices(['contact', 'finding', 'action', 'plan']))
   .action(async (o: { only?: 'contact' | 'finding' | 'action' | 'plan' }) => {
-    const { jsonSchemas } = await import('./schema-command');
     const all = jsonSchemas(o.only ? [o.only] : ['contact', 'finding']);
     process.stdout.write(`${JSON.stringify(o.only ? all[o.only] : all, null, 2)}\n`);
   });
@@ -66,7 +78,6 @@ program
   .option('--portal <file>', 'a portal JSON file, to check residency too')
   .option('--no-text', 'skip the free-text detectors on notes and text fields')
   .action(async (o: { contacts: string; policy: string; now?: string; out?: string; portal?: string; text: boolean }) => {
-    const { evaluateCommand } = await import('./evaluate-command');
     const r = await evaluateCommand(o);
     process.stderr.write(`evaluated ${r.contacts} contacts: ${r.findings} findings\n`);
   });
@@ -76,8 +87,6 @@ program
   .description('detect personal and special-category data in free text: JSON Lines {"id","text"} in, {"id","findings"} out')
   .option('--in <file>', 'read from this file instead of stdin')
   .action(async (o: { in?: string }) => {
-    const { scanTextStream } = await import('../detect');
-    const { openInput } = await import('./jsonl');
     const r = await scanTextStream(openInput(o.in), process.stdout, process.stderr);
     process.stderr.write(`scanned ${r.lines} lines: ${r.ok} ok, ${r.bad} bad\n`);
     if (r.bad > 0) process.exitCode = 2;
@@ -97,11 +106,6 @@ program
   .option('--json', 'print the summary as JSON')
   .action(async (o: { vendor: Vendor; tenant: string; policy: string; mode: 'full' | 'incremental'; resume?: boolean; baseUrl?: string; transferMechanism?: TransferMechanism; now?: string; json?: boolean }) => {
     const env = readEnv();
-    const { connectorFromEnv } = await import('./connect');
-    const { loadPolicy } = await import('../policy/load');
-    const { compilePolicy } = await import('../policy/compile');
-    const { runScan } = await import('../pipeline/scan');
-    const { stderrProgress } = await import('../pipeline/progress');
     const policy = compilePolicy(loadPolicy(o.policy).pack);
     const connector = connectorFromEnv(o.vendor, o.tenant, env, o.baseUrl);
     const store = await openStoreFromEnv();
@@ -125,7 +129,6 @@ program
         process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
         return;
       }
-      const { printScanSummary } = await import('./summary');
       process.stdout.write(printScanSummary(s));
     } finally {
       await connector.close?.();
@@ -143,8 +146,6 @@ program
   .option('--json', 'print the plan as JSON instead of a table')
   .action(async (o: { portal?: string; policy: string; now?: string; out?: string; json?: boolean }) => {
     const env = readEnv();
-    const { loadPolicy } = await import('../policy/load');
-    const { buildPlan } = await import('../pipeline/plan');
     const store = await openStoreFromEnv();
     try {
       const portalId = o.portal ?? (await onlyPortal(store));
@@ -154,7 +155,6 @@ program
       writeFileSync(file, `${JSON.stringify(plan, null, 2)}\n`);
       if (o.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
       else {
-        const { printPlan } = await import('./summary');
         process.stdout.write(printPlan(plan));
       }
       process.stderr.write(`plan written to ${file}\nrun: gdpr-crm apply ${file}\n`);
@@ -182,14 +182,9 @@ program
     const parsed = Plan.safeParse(raw);
     if (!parsed.success) throw new InputError(`${file}: not a valid plan: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const plan = parsed.data;
-    const { loadPolicy } = await import('../policy/load');
-    const { compilePolicy } = await import('../policy/compile');
     const loaded = loadPolicy(o.policy ?? plan.policy.id);
     if (loaded.sha256 !== plan.policy.sha256) throw new InputError(`the policy ${loaded.pack.id} has changed since this plan was made; run "gdpr-crm plan" again`);
     const store = await openStoreFromEnv();
-    const { connectorFromEnv } = await import('./connect');
-    const { applyPlan } = await import('../pipeline/apply');
-    const { stderrProgress } = await import('../pipeline/progress');
     try {
       const portal = await store.getPortal(plan.portalId);
       if (!portal) throw new InputError(`unknown portal ${plan.portalId} in this data directory`);
@@ -198,7 +193,6 @@ program
       const s = await applyPlan({ store, connector, policy: compilePolicy(loaded.pack), plan, now: o.now ? new Date(o.now) : new Date(), actor: actor(), dryRun: o.dryRun, onProgress: progress });
       progress.finish();
       await connector.close?.();
-      const { printApply } = await import('./summary');
       process.stdout.write(printApply(s));
       if (s.failed > 0) process.exitCode = 3;
     } finally {
@@ -214,7 +208,6 @@ audit
   .action(async (o: { tenant?: string }) => {
     const store = await openStoreFromEnv();
     try {
-      const { verifyAudit } = await import('../audit');
       const r = await verifyAudit(store, { tenantId: o.tenant });
       if (r.ok) process.stdout.write(`audit log intact: ${r.rows} rows verified\n`);
       else {

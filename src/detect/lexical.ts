@@ -2,7 +2,7 @@
  * Runs the lexicon (one compiled regex for every term of every word-based category) and applies the
  * category guards to the few matches.
  */
-import { TERMS, type Guard } from './lexicon';
+import { TERMS, type Guard, type Term } from './lexicon';
 import { K as PREFIX_LEN, wordPrefixes } from './prefixes';
 import { contextValue } from './structured';
 
@@ -111,32 +111,46 @@ function endsSentence(text: string, i: number): boolean {
   return !ABBREVIATION.test(text.slice(Math.max(0, i - 8), i));
 }
 
-/** The sentence around a match, without the match itself (at most 160 characters each side). */
-function sentenceAround(text: string, start: number, end: number): string {
+/** Bounds of the sentence around a match (at most 160 characters each side). */
+function sentenceBounds(text: string, start: number, end: number): [number, number] {
   let s = start;
   const minS = Math.max(0, start - 160);
   while (s > minS && !endsSentence(text, s - 1)) s--;
   let e = end;
   const maxE = Math.min(text.length, end + 160);
   while (e < maxE && !endsSentence(text, e)) e++;
-  return text.slice(s, start) + ' ' + text.slice(end, e);
+  return [s, e];
 }
 
 function isUpper(c: string | undefined): boolean {
   return c !== undefined && c !== c.toLowerCase() && c === c.toUpperCase();
 }
 
+/** Start offsets of the product and person markers found in one scan. */
+interface Marks {
+  product: number[];
+  person: number[];
+}
+
+/** Whether a marker lies in [from, to) outside the match itself. */
+function markIn(marks: readonly number[], from: number, to: number, start: number, end: number): boolean {
+  for (const p of marks) if (p >= from && p < to && (p < start || p >= end)) return true;
+  return false;
+}
+
+/** A product word in the sentence cancels the match, unless a person is in it too. */
+function aboutProduct(text: string, start: number, end: number, marks: Marks): boolean {
+  if (marks.product.length === 0) return false;
+  const [from, to] = sentenceBounds(text, start, end);
+  return markIn(marks.product, from, to, start, end) && !markIn(marks.person, from, to, start, end);
+}
+
 /** True when the match should be kept. */
-function passesGuard(guard: Guard, text: string, start: number, end: number): boolean {
+function passesGuard(guard: Guard, text: string, start: number, end: number, marks: Marks): boolean {
   switch (guard) {
-    case 'none':
-    case 'context':
-      return true;
     case 'product':
-    case 'project': {
-      const sentence = sentenceAround(text, start, end);
-      return !PRODUCT_WORDS.test(sentence) || PERSON_WORDS.test(sentence);
-    }
+    case 'project':
+      return !aboutProduct(text, start, end, marks);
     case 'org': {
       const after = text.slice(end, end + 40);
       if (ORG_NOUN.test(after)) return false;
@@ -146,16 +160,13 @@ function passesGuard(guard: Guard, text: string, start: number, end: number): bo
         return false;
       return true;
     }
-    case 'device': {
-      const after = text.slice(end, end + 40);
-      if (DEVICE_NOUN.test(after)) return false;
-      const sentence = sentenceAround(text, start, end);
-      return !PRODUCT_WORDS.test(sentence) || PERSON_WORDS.test(sentence);
-    }
+    case 'device':
+      return !DEVICE_NOUN.test(text.slice(end, end + 40)) && !aboutProduct(text, start, end, marks);
+    default:
+      return true;
   }
 }
 
-/** Runs the word-based detectors for the categories `want` asks for. */
 /** Word character of the Latin-1 range (letters, digits, accented letters), as in LETTER. */
 function isWordCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || (c >= 192 && c <= 255 && c !== 215 && c !== 247);
@@ -165,12 +176,23 @@ function lowerCode(c: number): number {
   return (c >= 65 && c <= 90) || (c >= 192 && c <= 222 && c !== 215) ? c + 32 : c;
 }
 
-/** Matchers by the numeric key of a word's first (up to) three lower-case characters. */
+/** First characters (lower-case char codes) that can begin some term: other words are skipped at once. */
+const FIRST_CHAR = new Uint8Array(256);
+for (const p of BY_PREFIX.keys()) {
+  const c = p.charCodeAt(0);
+  if (c < 256) FIRST_CHAR[c] = 1;
+  else for (let k = 192; k < 256; k++) FIRST_CHAR[k] = 1; // be safe with characters outside Latin-1
+}
+
+/** Matchers by the numeric key of a word's first (up to) K lower-case letters. */
 const MATCHERS_BY_CODE = new Map<number, Matcher | null>();
 
 /** Runs the word-based detectors for the categories `want` asks for. */
 export function detectLexical(text: string, want: (c: DetectorCategory) => boolean, out: Detection[]): void {
   const n = text.length;
+  const marks: Marks = { product: [], person: [] };
+  // Matches waiting for the guards, which need the markers of the whole text.
+  const pending: { term: Term; start: number; end: number }[] = [];
   let i = 0;
   while (i < n) {
     // Find the next word start without allocating: skip non-word characters.
@@ -180,19 +202,22 @@ export function detectLexical(text: string, want: (c: DetectorCategory) => boole
       continue;
     }
     const start = i;
-    // Key: up to K lower-case ASCII characters packed 6 bits each, plus whether the word is that short
-    // (then it is looked up as a whole word: 'a', 'is', 'van' can start a phrase term). Small integers
-    // keep the cache lookup cheap; words with accented letters in their first K go through a string key.
+    if (FIRST_CHAR[lowerCode(c)] === 0) {
+      i++;
+      while (i < n && isWordCode(text.charCodeAt(i))) i++;
+      continue;
+    }
+    // Key: up to K lower-case letters a-z packed 5 bits each, plus whether the word is that short (then
+    // it is looked up as a whole word: 'a', 'is', 'van' can start a phrase term). Small integers keep the
+    // cache lookup cheap; words with digits or accented letters in their first K go through a string key.
     let key = 0;
     let len = 0;
-    let ascii = true;
+    let simple = true;
     while (i < n && isWordCode((c = text.charCodeAt(i)))) {
       if (len < K) {
         const code = lowerCode(c);
-        if (code >= 97) {
-          if (code > 122) ascii = false;
-          key = key * 64 + (code - 96);
-        } else key = key * 64 + (code - 48 + 27);
+        if (code >= 97 && code <= 122) key = key * 32 + (code - 96);
+        else simple = false;
       }
       len++;
       i++;
@@ -200,12 +225,12 @@ export function detectLexical(text: string, want: (c: DetectorCategory) => boole
     const keyLen = len < K ? len : K;
     const exact = len <= K;
     let matcher: Matcher | null | undefined;
-    if (ascii) {
+    if (simple) {
       key = key * 2 + (exact ? 1 : 0);
       matcher = MATCHERS_BY_CODE.get(key);
       if (matcher === undefined) {
         matcher = matcherFor(text.slice(start, start + keyLen).toLowerCase() + (exact ? '$' : ''));
-        MATCHERS_BY_CODE.set(key, matcher); // at most 2 * 64^4 keys, in practice a few thousand
+        MATCHERS_BY_CODE.set(key, matcher); // at most 2 * 32^5 keys, in practice a few thousand
       }
     } else matcher = matcherFor(text.slice(start, start + keyLen).toLowerCase() + (exact ? '$' : ''));
     if (matcher === null) continue;
@@ -217,6 +242,10 @@ export function detectLexical(text: string, want: (c: DetectorCategory) => boole
     let k = 1;
     while (m[k] === undefined) k++;
     const term = TERMS[matcher.terms[k - 1]!]!;
+    if (term.category === null) {
+      (term.guard === 'mark-product' ? marks.product : marks.person).push(start);
+      continue;
+    }
     if (!want(term.category)) continue;
     if (term.guard === 'context') {
       const value = contextValue(term.category, text, end);
@@ -226,7 +255,9 @@ export function detectLexical(text: string, want: (c: DetectorCategory) => boole
       }
       continue;
     }
-    if (!passesGuard(term.guard, text, start, end)) continue;
-    out.push({ category: term.category, start, end });
+    pending.push({ term, start, end });
+  }
+  for (const { term, start, end } of pending) {
+    if (passesGuard(term.guard, text, start, end, marks)) out.push({ category: term.category!, start, end });
   }
 }

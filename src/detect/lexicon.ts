@@ -8,10 +8,11 @@
 import type { DetectorCategory } from './types';
 
 /** 'context': the term is a context word; the detection is the value after it (see structured.ts). */
-export type Guard = 'none' | 'product' | 'org' | 'device' | 'project' | 'context';
+export type Guard = 'none' | 'product' | 'org' | 'device' | 'project' | 'context' | 'mark-product' | 'mark-person';
 
 export interface Term {
-  category: DetectorCategory;
+  /** null for a marker: a word the guards look for, not a finding. */
+  category: DetectorCategory | null;
   /** Regex source without capturing groups; word boundaries are added around it. */
   src: string;
   guard: Guard;
@@ -37,7 +38,7 @@ const HEALTH: Term[] = [
     // chronic and serious conditions
     String.raw`diabet${W}|diabeet|diabetici|suikerziekte|suikerpati[eë]nt${W}|(?:borst|long|darm|huid|prostaat|bot|alvleesklier|baarmoederhals|eierstok)?kanker|cancer|tumou?r${W}|chemo${W}|bestraling${W}|radiotherap${W}|oncolo${W}|leuk(?:a)?emi${W}|lymfoom|lymphoma|hernia|artrose|arthritis|reuma${W}|astma${W}|asthma${W}|epilep${W}|migraine${W}|multiple\s+scleros${W}|parkinson${W}|alzheimer${W}|dementi${W}|demente|hartaanval|hartinfarct|heart\s+attack|hartpati[eë]nt${W}|hartproblemen|heart\s+(?:condition|problems|disease)|herseninfarct|beroerte|had\s+a\s+stroke|hiv|hiv-positief|aids-pati[eë]nt|long\s+covid|covid(?:-19)?|corona-?besmet${W}|besmet\s+met\s+corona|positief\s+getest|tested\s+positive|chronisch\s+ziek|chronic(?:ally)?\s+ill${W}|chronic\s+(?:pain|illness|fatigue)|rugklachten|rugpijn|back\s+(?:pain|problems)|whiplash|fibromyalg${W}|crohn${W}|copd|nierdialyse|dialyse|dialysis|transplantat${W}|long\s+ziek`,
     // complaints, injuries, impairments, treatments
-    String.raw`angstaanval${W}|angstig${W}|hoofdpijn${W}|migraineaanval${W}|pijnklachten|hartkloppingen|hoge\s+bloeddruk|allergie${W}|allergisch${W}|allergic|allerg(?:y|ies)|eczeem|psoriasis|hersenschudding|concussion|gebroken\s+(?:been|arm|enkel|pols|heup|rib${W}|teen|voet)|(?:been|arm|enkel|pols|heup)\s+gebroken|broke\s+(?:his|her|a|their)\s+(?:leg|arm|ankle|wrist|hip|back)|broken\s+(?:leg|arm|ankle|wrist|hip)|dyslex${W}|dyslecti${W}|ivf${W}|vruchtbaarheidsbehandeling${W}|fertility\s+treatment${W}|re-?integr${W}|reïntegr${W}|bedrijfsarts|arbo-?arts|occupational\s+health|(?:heeft|has)\s+ms(?!\s+(?:office|teams|word|excel|365|access|dynamics|project|sql|outlook))|ms-pati[eë]nt${W}|(?:lichamelijke|verstandelijke|visuele|auditieve|fysieke)\s+beperking|(?:heeft|met)\s+een\s+beperking|scootmobiel${W}|mobility\s+scooter|gehoorapparat${W}|hearing\s+aids?|blindengeleidehond|guide\s+dog|(?:na|ivm|wegens|door|vanwege|due\s+to)\s+(?:langdurige\s+|long-term\s+)?(?:ziekte|illness)|langdurig\s+ziek|long-term\s+sick`,
+    String.raw`angstaanval${W}|angstig${W}|hoofdpijn${W}|migraineaanval${W}|pijnklachten|hartkloppingen|hoge\s+bloeddruk|allergie${W}|allergisch${W}|allergic|allerg(?:y|ies)|eczeem|psoriasis|hersenschudding|concussion|gebroken\s+(?:been|arm|enkel|pols|heup|rib${W}|teen|voet)|(?:been|arm|enkel|pols|heup)\s+gebroken|broke\s+(?:his|her|a|their)\s+(?:leg|arm|ankle|wrist|hip|back)|broken\s+(?:leg|arm|ankle|wrist|hip)|dyslex${W}|dyslecti${W}|ivf${W}|vruchtbaarheidsbehandeling${W}|fertility\s+treatment${W}|re-?integr${W}|reïntegr${W}|bedrijfsarts|arbo-?arts|occupational\s+health|(?:heeft|has)\s+ms(?!\s+(?:office|teams|word|excel|365|access|dynamics|project|sql|outlook))|ms-pati[eë]nt${W}|(?:lichamelijke|verstandelijke|visuele|auditieve|fysieke)\s+beperking|(?<=(?:heeft|met)\s+een\s+)beperking|scootmobiel${W}|mobility\s+scooter|gehoorapparat${W}|hearing\s+aids?|blindengeleidehond|guide\s+dog|(?:na|ivm|wegens|door|vanwege|due\s+to)\s+(?:langdurige\s+|long-term\s+)?(?:ziekte|illness)|langdurig\s+ziek|long-term\s+sick`,
     // pregnancy, surgery, hospital, care, disability, addiction
     String.raw`(?:hoog)?zwanger${W}|pregnan${W}|(?:na|van)\s+een\s+operatie|operatie\s+(?:gehad|ondergaan)|moet\s+geopereerd\s+worden|(?:herstel(?:t|lende|len)?|aan\s+het\s+herstellen|recovering|recovers)\s+(?:van|from)\s+(?:(?:een|de|het|zijn|haar|a|an|the|his|her)\s+)?[a-zà-ÿ]+(?:-[a-zà-ÿ]+)?|miskraam|miscarriage|bevallingsverlof|zwangerschapsverlof|maternity\s+leave|geopereerd|(?:knie|heup|rug|hart|oog|schouder)operatie|operatie\s+aan|surgery|operated\s+on|opgenomen\s+in\s+het\s+ziekenhuis|ligt\s+in\s+het\s+ziekenhuis|lag\s+in\s+het\s+ziekenhuis|in\s+(?:the\s+)?hospital|hospitali[sz]ed|admitted\s+to\s+hospital|revalid${W}|rehab|afkick${W}|verslaaf${W}|verslaving${W}|alcoholis${W}|alcoholic|drugsverslaaf${W}|addict${W}|medicatie|medicijnen|medication|antidepressiva|antidepressants?|insuline|insulin|gehandicapt${W}|handicap|disabled|disability|rolstoel${W}|wheelchair|slechtziend${W}|slechthorend${W}|doof|dove|deaf|blind${W}|diagnose|gediagnosticeerd|diagnosed|diagnosis|fysiotherap${W}|physiotherap${W}|behandeling\s+(?:voor|tegen)|treatment\s+for|suffers\s+from|suffering\s+from|lijdt\s+aan|leed\s+aan|kampt\s+met`,
   ),
@@ -53,7 +54,7 @@ const RELIGION: Term[] = [
   ...t(
     'religion',
     'none',
-    String.raw`(?:gaat|ga|gaan|ging|gingen|komt|kwam)\s+(?:\w+\s+){0,3}naar\s+(?:de|het)\s+(?:kerk|moskee|synagoge|tempel|mis|gebedsdienst)|(?:goes|went|go|going)\s+to\s+(?:church|mosque|synagogue|temple|mass)|attends?\s+(?:the\s+)?(?:church|mosque|synagogue|temple|mass)|kerkgang${W}|kerkganger${W}|churchgoer${W}|(?:vast|vasten|viert|vieren)\s+(?:\w+\s+){0,3}(?:de\s+)?(?:ramadan|suikerfeest|offerfeest|pesach|jom\s+kipoer|divali|diwali)|(?:observes|observing|fasting\s+(?:for|during))\s+(?:the\s+)?(?:ramadan|sabbath|shabbat|passover|lent)|draagt\s+een\s+hoofddoek|wears\s+a\s+headscarf|(?:zijn|haar|his|her)\s+(?:geloof|faith)|het\s+geloof|bidt|bidden|prays|praying|gebedstijd${W}|prayer\s+times?|sabbat${W}|sabbath|shabbat|koosjer\s+eten|eats\s+kosher|keeps\s+kosher`,
+    String.raw`(?:gaat|ga|gaan|ging|gingen|komt|kwam)\s+(?:\w+\s+){0,3}naar\s+(?:de|het)\s+(?:kerk|moskee|synagoge|tempel|mis|gebedsdienst)|(?:goes|went|go|going)\s+to\s+(?:church|mosque|synagogue|temple|mass)|attends?\s+(?:the\s+)?(?:church|mosque|synagogue|temple|mass)|kerkgang${W}|kerkganger${W}|churchgoer${W}|(?:vast|vasten|viert|vieren)\s+(?:\w+\s+){0,3}(?:de\s+)?(?:ramadan|suikerfeest|offerfeest|pesach|jom\s+kipoer|divali|diwali)|(?:observes|observing|fasting\s+(?:for|during))\s+(?:the\s+)?(?:ramadan|sabbath|shabbat|passover|lent)|draagt\s+een\s+hoofddoek|wears\s+a\s+headscarf|(?:zijn|haar|his|her)\s+(?:geloof|faith)|(?<=het\s)geloof|bidt|bidden|prays|praying|gebedstijd${W}|prayer\s+times?|sabbat${W}|sabbath|shabbat|koosjer\s+eten|eats\s+kosher|keeps\s+kosher`,
   ),
 ];
 
@@ -78,9 +79,8 @@ const ETHNICITY: Term[] = [
   ...t(
     'ethnicity',
     'none',
-    String.raw`(?:van\s+)?${ORIGINS}e?\s+(?:afkomst|komaf|achtergrond|origine|roots|afstamming|descent|origin|heritage|background|ethnicity|extraction)`,
-    String.raw`(?:is\s+)?(?:of|van)\s+${ORIGINS}\s+(?:descent|origin|heritage|afkomst|komaf)`,
-    String.raw`(?:hij|zij|ze|klant|meneer|mevrouw|mevr\.?|dhr\.?|contactpersoon|he|she|the\s+customer|customer|client|contact)\s+is\s+(?:(?:a|een|half)\s+)?(?:black|asian|hispanic|latino|latina|arab|marokkaan${W}|turk|turks|turkse|surinamer|surinaams${W}|antilliaan${W}|somali[eë]r|koerd|roma|mixed[\s-]race|biracial|person\s+of\s+colou?r|getint)(?![\s-]*(?:label|list|paper|board|box|market|markt|company|bedrijf|leverancier|supplier|bank))`,
+    String.raw`${ORIGINS}e?\s+(?:afkomst|komaf|achtergrond|origine|roots|afstamming|descent|origin|heritage|background|ethnicity|extraction)`,
+    String.raw`(?:hij|zij|ze|klant|meneer|mevrouw|mevr\.?|dhr\.?|contactpersoon|he|she|customer|client|contact)\s+is\s+(?:(?:a|een|half)\s+)?(?:black|asian|hispanic|latino|latina|arab|marokkaan${W}|turk|turks|turkse|surinamer|surinaams${W}|antilliaan${W}|somali[eë]r|koerd|roma|mixed[\s-]race|biracial|person\s+of\s+colou?r|getint)(?![\s-]*(?:label|list|paper|board|box|market|markt|company|bedrijf|leverancier|supplier|bank))`,
     String.raw`allochto${W}|autochto${W}|person\s+of\s+colou?r|people\s+of\s+colou?r|bame|migratieachtergrond|migrantenachtergrond|niet-westers${W}|etnisch${W}|etniciteit|ethnic${W}|ethnicity|huidskleur|skin\s+colou?r|donkere\s+huid${W}|getint${W}|zwarte\s+(?:man|vrouw|jongen|meid)|black\s+(?:man|woman|guy|lady)|roma|sinti|zigeuner${W}|gypsy|gipsy|woonwagenbewoner${W}|(?:heeft|has)\s+(?:marokkaanse|turkse|surinaamse|antilliaanse|moroccan|turkish|surinamese)\s+roots|(?:oorspronkelijk|originally)\s+(?:uit|from)\s+(?:marokko|turkije|suriname|de\s+antillen|curaçao|somalië|syrië|eritrea|afghanistan|irak|iran|ghana|nigeria|pakistan|morocco|turkey|somalia|syria|iraq|jamaica)`,
   ),
 ];
@@ -111,7 +111,7 @@ const TRADE_UNION: Term[] = [
     'trade_union',
     'none',
     String.raw`vakbondslid${W}|vakbondsleden|vakbondsman|vakbondsvrouw|vakbondsactivist${W}|vakbondsbestuurder|vakbondsvertegenwoordiger|vakbondsconsulent|kaderlid|kaderleden|union\s+members?|union\s+membership|union\s+rep${W}|union\s+representative|shop\s+steward|trade\s+unionist|unionised|unionized|(?:fnv|cnv|vcp|unite|unison|gmb)-?(?:lid|leden|member)`,
-    String.raw`(?:lid|member|leden|lidmaatschap|membership|aangesloten|zit|zat|is|actief|active|joined|werd\s+lid|gaat\s+naar|stapt\s+naar|stapte\s+naar|dreigt\s+met|via|bijgestaan\s+door|represented\s+by|belongs\s+to|belonged\s+to)\s+(?:(?:\w+|ook|also)\s+){0,2}(?:van|of|bij|in|to|naar|met)?\s*(?:de\s+|het\s+|the\s+|a\s+|zijn\s+|haar\s+|his\s+|her\s+)?${UNIONS}`,
+    String.raw`(?:lid|member|leden|lidmaatschap|membership|aangesloten|zit|zat|actief|active|joined|werd\s+lid|gaat\s+naar|stapt\s+naar|stapte\s+naar|dreigt\s+met|via|bijgestaan\s+door|represented\s+by|belongs\s+to|belonged\s+to)\s+(?:(?:\w+|ook|also)\s+){0,2}(?:van|of|bij|in|to|naar|met)?\s*(?:de\s+|het\s+|the\s+|a\s+|zijn\s+|haar\s+|his\s+|her\s+)?${UNIONS}`,
     String.raw`(?:zijn|haar|his|her|hun|their)\s+(?:vakbond${W}|union)`,
   ),
 ];
@@ -127,17 +127,17 @@ const BIOMETRIC: Term[] = [
 
 // ------------------------------------------------------------------------------ subjective opinion
 const ADJ = String.raw`(?:lastig${W}|vervelend${W}|agressie?f|agressieve|onbeschoft${W}|brutaal|brutale|arrogant${W}|dom|domme|dommer|lui|luie|irritant${W}|onaangena${W}|onsympathiek${W}|onbetrouwbaar|onbetrouwbare|achterbaks${W}|gierig${W}|krenterig${W}|hysterisch${W}|opdringerig${W}|zeurderig${W}|chagrijnig${W}|onvriendelijk${W}|kortaf|raar|rare|vreemd${W}|dik|dikke|lelijk${W}|gestoord${W}|gek|gekke|wereldvreemd${W}|naïef|naief|naïeve|traag|trage|sloom|slome|incompetent${W}|onredelijk${W}|ongeduldig${W}|onmogelijk${W}|moeilijk${W}|rude|annoying|difficult|aggressive|arrogant|stupid|dumb|lazy|obnoxious|unpleasant|hysterical|pushy|stingy|cheap|untrustworthy|dishonest|shady|creepy|grumpy|nasty|irritating|useless|incompetent|clueless|fat|ugly|weird|crazy|unreliable|condescending|whiny|moody|slow|dense|thick|unbearable|impossible|demanding|rude)`;
-const PERSON = String.raw`(?:klant|klanten|klantje|man|vrouw|mevrouw|meneer|heer|dame|vent|kerel|gast|type|persoon|figuur|mens|contactpersoon|beller|oude\s+man|oude\s+vrouw|customer|client|guy|woman|lady|person|bloke|fellow|chap|character|contact|individual|dude|caller|old\s+man|old\s+woman|gentleman)`;
+const PERSON = String.raw`(?:klant|klanten|klantje|man|vrouw|mevrouw|meneer|heer|dame|vent|kerel|gast|type|persoon|figuur|mens|contactpersoon|beller|oude\s+man|oude\s+vrouw|customer|client|guy|woman|lady|person|bloke|fellow|chap|character|contact|individual|dude|caller|old\s+man|old\s+woman|gentleman|heerschap)`;
 const SUBJECTIVE: Term[] = [
   ...t(
     'subjective_opinion',
     'none',
     // insults and labels that judge the person whatever the context
-    String.raw`zeikerd${W}|zeur|zeurpiet${W}|zeurkous${W}|klootzak${W}|eikel${W}|idioot|idioten|debiel${W}|sukkel${W}|zuurpruim${W}|querulant${W}|betweter${W}|kutwijf|trut${W}|halve\s+gare|lastpak${W}|drammer${W}|dramkont${W}|dramaqueen|drama\s+queen|etterbak${W}|aso|asociaal|asociale|randdebiel${W}|mafkees|malloot|gladjakker${W}|oplichter${W}|leugenaar${W}|zwamneus|klager|zeurder${W}|idiot${W}|moron${W}|jerk${W}|asshole${W}|arsehole${W}|nutcase${W}|nutjob${W}|troublemaker${W}|lunatic${W}|psycho|whiner${W}|crackpot${W}|creep|sleazeball|loser${W}|liar|scumbag${W}|pain\s+in\s+the\s+(?:neck|ass|arse|butt)|a\s+nightmare|een\s+ramp\s+van\s+een\s+${PERSON}|een\s+lastig\s+(?:mens|type|heerschap)|moeilijk\s+mens|wappie${W}|complotdenker${W}|conspiracy\s+nut`,
+    String.raw`zeikerd${W}|zeur|zeurpiet${W}|zeurkous${W}|klootzak${W}|eikel${W}|idioot|idioten|debiel${W}|sukkel${W}|zuurpruim${W}|querulant${W}|betweter${W}|kutwijf|trut${W}|halve\s+gare|lastpak${W}|drammer${W}|dramkont${W}|dramaqueen|drama\s+queen|etterbak${W}|aso|asociaal|asociale|randdebiel${W}|mafkees|malloot|gladjakker${W}|oplichter${W}|leugenaar${W}|zwamneus|klager|zeurder${W}|idiot${W}|moron${W}|jerk${W}|asshole${W}|arsehole${W}|nutcase${W}|nutjob${W}|troublemaker${W}|lunatic${W}|psycho|whiner${W}|crackpot${W}|creep|sleazeball|loser${W}|liar|scumbag${W}|pain\s+in\s+the\s+(?:neck|ass|arse|butt)|(?<=\ba\s)nightmare|ramp\s+van\s+een\s+${PERSON}|moeilijk\s+mens|wappie${W}|complotdenker${W}|conspiracy\s+nut`,
     // adjective + person: "een lastige klant", "rude customer"
     String.raw`${ADJ}\s+(?:(?:oud|oude|jonge?|old|young|little)\s+)?${PERSON}(?!\s*(?:portaal|portal|service|segment|base|journey|success|support|data|nummer|number|ervaring|experience))`,
     // person + copula + adjective: "hij is erg onbeschoft", "she was really rude"
-    String.raw`(?:hij|zij|ze|meneer|mevrouw|mevr\.?|dhr\.?|klant|de\s+klant|contactpersoon|he|she|the\s+customer|the\s+client|customer|client|the\s+guy|this\s+guy|die\s+man|die\s+vrouw|deze\s+man|deze\s+vrouw)\s+(?:is|was|bleek|lijkt|leek|blijft|bleef|klonk|reageerde|deed|doet|'s|is\s+being|was\s+being|seems|seemed|sounded|sounds|acted|behaved|remains|stays|werd|became|gets|got)\s+${INT}${ADJ}(?!\s+(?:te|to|om|bereikbaar|bereiken|reach|find|get|contact|plan|schedule|verstaan|hear|understand))`,
+    String.raw`(?:hij|zij|ze|meneer|mevrouw|mevr\.?|dhr\.?|klant|contactpersoon|he|she|customer|client|guy|(?<=(?:die|deze)\s)(?:man|vrouw))\s+(?:is|was|bleek|lijkt|leek|blijft|bleef|klonk|reageerde|deed|doet|'s|is\s+being|was\s+being|seems|seemed|sounded|sounds|acted|behaved|remains|stays|werd|became|gets|got)\s+${INT}${ADJ}(?!\s+(?:te|to|om|bereikbaar|bereiken|reach|find|get|contact|plan|schedule|verstaan|hear|understand))`,
   ),
 ];
 
@@ -160,6 +160,18 @@ const CONTEXT: Term[] = [
   ),
 ];
 
+// ----------------------------------------------------------------------------- markers for the guards
+/**
+ * Markers are found in the same scan as the terms (listed last, so a term starting at the same word
+ * wins) and only tell the guards what the sentence is about.
+ */
+const MARKERS: Term[] = [
+  // A product, offer, project or market: "pakket met dekking voor fysiotherapie" is not about a person.
+  { category: null, guard: 'mark-product', src: String.raw`verzeker${W}|polis${W}|pakket${W}|dekking${W}|premie${W}|product${W}|aanbod|aanbieding${W}|offerte${W}|brochure${W}|campagne${W}|module${W}|webinar${W}|lancering|lanceert|lanceren|verkoopt|verkopen|verkoop|app|software|licentie${W}|platform|tool|oplossing|insurance|insurer${W}|policy|policies|coverage|package${W}|products?|offer${W}|quote${W}|campaign${W}|launch${W}|sells|selling|sell|plan|plans|cover|vergoed${W}|zorgverzekeraar${W}|zorgaanbieder${W}|leverancier${W}|levering${W}|bestelling${W}|bestelt|besteld|project${W}|bouw${W}|renovatie${W}|installatie${W}|installeren|aanbesteding${W}|tender${W}|delivery|deliveries|supplier${W}|demo${W}|workshop${W}|training${W}|onderzoeksproject|research\s+project|klantsegment${W}|doelgroep${W}|target\s+group|markt|market${W}|sector|branche|feature${W}|functie|functionaliteit${W}|scanner${W}|lezer${W}|reader${W}|sensor${W}|terminal${W}|hardware|systeem|systemen|system${W}|toegangscontrole|access\s+control|api|integratie${W}|integration${W}|rapport${W}|report${W}|artikel${W}|article${W}|nieuwsbrief${W}|newsletter${W}|sponsor${W}|event${W}|evenement${W}` },
+  // A person in the sentence: then a product word does not cancel the finding.
+  { category: null, guard: 'mark-person', src: String.raw`hij|zij|ze|hem|zijn\s+(?:vrouw|man|zoon|dochter|partner|kind)|haar|mevrouw|meneer|mevr|dhr|mw|klant\s+(?:is|heeft|had|was|zit|ligt|lijdt)|he|she|him|his|her|mr|mrs|ms|patiënt|patient|medewerker\s+(?:is|heeft)|employee\s+(?:is|has)|customer\s+(?:is|has|was)|client\s+(?:is|has|was)|lijdt|leed|zit\s+in\s+de|ligt\s+in|herstelt|kampt|diagnosed|suffers|suffering|recovering` },
+];
+
 export const TERMS: readonly Term[] = [
   ...CONTEXT,
   ...HEALTH,
@@ -171,4 +183,5 @@ export const TERMS: readonly Term[] = [
   ...TRADE_UNION,
   ...BIOMETRIC,
   ...SUBJECTIVE,
+  ...MARKERS,
 ];

@@ -15,7 +15,7 @@ interface PrefixSet {
 }
 
 /** Prefix length; a prefix ending in '$' is a whole short word (the term continues with a space or hyphen). */
-export const K = 4;
+export const K = 5;
 const WORD_END = (): PrefixSet => ({ done: new Set(['$']), open: new Set() });
 
 function single(s: string): PrefixSet {
@@ -32,7 +32,7 @@ function concat(a: PrefixSet, b: PrefixSet): PrefixSet {
   const done = new Set(a.done);
   const open = new Set<string>();
   for (const x of a.open) {
-    for (const y of b.done) done.add(y === '$' ? (x === '' ? '' : x + '$') : (x + y).slice(0, K));
+    for (const y of b.done) done.add(y === '$' ? x + '$' : (x + y).slice(0, K));
     for (const y of b.open) {
       const s = x + y;
       if (s.length >= K) done.add(s.slice(0, K));
@@ -195,7 +195,8 @@ export function wordPrefixes(src: string): Set<string> {
   const p = new Parser(src);
   const r = p.parseAlternation();
   const out = new Set<string>();
-  for (const s of r.done) out.add(s.slice(0, K));
+  // '$' alone: the match starts with a non-word character, which no word-start key can announce.
+  for (const s of r.done) out.add(s === '$' ? '' : s.endsWith('$') ? s : s.slice(0, K));
   for (const s of r.open) out.add(s);
   return out;
 }

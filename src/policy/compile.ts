@@ -26,8 +26,8 @@ export interface CompiledPolicy {
   rule(id: RuleId): RuleConfig | null;
   /** Category of a property by the pack's mapping, or null if the pack does not map it. Cached. */
   categoryOf(name: string): DataCategory | null;
-  /** True when some purpose needs this property (by name or category). */
-  isNeeded(name: string, category: DataCategory): boolean;
+  /** True when some purpose needs this property (by name or category); with `stage`, only purposes that apply to that lifecycle stage. */
+  isNeeded(name: string, category: DataCategory, stage?: string): boolean;
   /** Purposes that a law obliges us to keep this category for. */
   legalPurposesFor(category: DataCategory): CompiledPurpose[];
   /** Purposes with explicit consent that need a special category. */
@@ -94,12 +94,16 @@ export function compilePolicy(pack: PolicyPack): CompiledPolicy {
 
   const neededCache = new Map<string, boolean>();
   const alwaysAllowed = new Set(pack.alwaysAllowedCategories);
-  const isNeeded = (name: string, category: DataCategory): boolean => {
+  const isNeeded = (name: string, category: DataCategory, stage?: string): boolean => {
     if (alwaysAllowed.has(category)) return true;
-    const key = `${category}\u0000${name}`;
+    const key = `${category}\u0000${name}\u0000${stage ?? ''}`;
     let hit = neededCache.get(key);
     if (hit === undefined) {
-      hit = purposes.some((p) => p.neededCategories.has(category) || p.legalCategories.has(category) || p.neededProperties(name));
+      hit = purposes.some(
+        (p) =>
+          (stage === undefined || !p.lifecycle || p.lifecycle.has(stage)) &&
+          (p.neededCategories.has(category) || p.legalCategories.has(category) || p.neededProperties(name)),
+      );
       neededCache.set(key, hit);
     }
     return hit;

@@ -236,7 +236,7 @@ function checkFields(sink: FindingSink, policy: CompiledPolicy, c: Contact, nowM
       continue;
     }
     if (category === 'unknown' || category === 'free_text') continue;
-    if (policy.forbidden.has(category) ? !legallyRequired(policy, c, category, nowMs) : !policy.isNeeded(name, category)) {
+    if (policy.forbidden.has(category) ? !legallyRequired(policy, c, category, nowMs) : !policy.isNeeded(name, category, c.lifecycle.stage)) {
       sink.add('unneeded-field', {
         field: name,
         category,
