@@ -1,0 +1,389 @@
+/**
+ * Connector conformance: the same cases against every connector and its local sandbox, over real HTTP
+ * with the real client libraries. Vendor differences live in ./harness.ts (names, ids, fault hooks, and
+ * written reasons where a case cannot apply); the cases below are identical for every vendor.
+ */
+import { iteratePeople } from '../../connectors/sandbox-seed/people';
+import type { SeedPerson } from '../../connectors/sandbox-seed/types';
+import type { ContactPage } from '../../connectors/types';
+import { Action, type ActionResult, type Contact } from '../../src/model';
+import { HARNESSES, SEED, TENANT, type HarnessInstance, type VendorHarness } from './harness';
+
+const PEOPLE: readonly SeedPerson[] = [...iteratePeople(SEED)];
+const DUE = '2026-12-24T09:00:00.000Z';
+
+async function collect(it: AsyncIterable<ContactPage>): Promise<Contact[]> {
+  const out: Contact[] = [];
+  for await (const p of it) out.push(...p.contacts);
+  return out;
+}
+
+function action(portalId: string, id: string, contactId: string, rest: Record<string, unknown>, destructive = false): Action {
+  return Action.parse({ id, portalId, tenantId: TENANT, contactId, findingIds: [`f-${id}`], ruleIds: ['rule-conformance'], dueAt: DUE, destructive, ...rest });
+}
+
+const value = (c: Contact | null | undefined, prop: string): string | null => c?.properties[prop]?.value ?? null;
+const isBlank = (v: string | null): boolean => v === null || v === '';
+
+describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector conformance', (_vendor, h: VendorHarness) => {
+  const P = h.props;
+  const readProps = [P.email, P.firstName, P.lastName, P.city];
+  /** Property keys a contact may carry when `requested` was asked for. */
+  const allowed = (requested: string[]) => new Set([...requested, ...h.coreProperties.names]);
+  const expectOnly = (c: Contact, requested: string[]) => {
+    const ok = allowed(requested);
+    expect(Object.keys(c.properties).filter((k) => !ok.has(k))).toEqual([]);
+  };
+
+  // ------------------------------------------------------------------------------------- reading
+  describe('reading', () => {
+    let inst: HarnessInstance;
+    beforeAll(async () => {
+      inst = await h.start();
+    });
+    afterAll(async () => {
+      await inst.close();
+    });
+
+    it('describes its portal: vendor, id and an EEA data-hosting region', async () => {
+      const p = await inst.connector.describePortal();
+      expect(p.vendor).toBe(h.vendor);
+      expect(p.id).toBe(`${h.vendor}:${p.vendorAccountId}`);
+      expect(p.tenantId).toBe(TENANT);
+      expect(p.regionInEea).toBe(true);
+      expect(inst.connector.vendor).toBe(h.vendor);
+    });
+
+    it('1. full stream: every seeded contact exactly once, notes as seeded, only the requested properties', async () => {
+      const contacts = await collect(inst.connector.streamContacts({ properties: readProps, includeNotes: true }));
+      const ids = contacts.map((c) => c.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.length).toBe(SEED.count);
+      expect([...ids].sort()).toEqual(PEOPLE.map((p) => inst.idOfSeed(p)).sort());
+      expect([...ids].sort()).toEqual(inst.liveIds().sort());
+
+      const byId = new Map(contacts.map((c) => [c.id, c]));
+      let notes = 0;
+      for (const p of PEOPLE) {
+        const c = byId.get(inst.idOfSeed(p))!;
+        expect(c.vendor).toBe(h.vendor);
+        expect(value(c, P.email)).toBe(p.email);
+        expect(c.identifiers.emails).toContain(p.email.toLowerCase());
+        expect(value(c, P.firstName)).toBe(p.firstName);
+        expect(value(c, P.lastName)).toBe(p.lastName);
+        if (c.objectType === 'contact') expect(value(c, P.city)).toBe(p.city);
+        // Notes where seeded, with their full text, and none elsewhere.
+        expect(c.notes.map((n) => n.body).sort()).toEqual(p.notes.map((n) => n.body).sort());
+        notes += c.notes.length;
+        // Requested properties only: nothing unrequested, and the unrequested probe property absent.
+        expectOnly(c, readProps);
+        expect(c.properties[P.unrequested]).toBeUndefined();
+      }
+      expect(notes).toBeGreaterThan(0);
+      expect(PEOPLE.some((p) => p.notes.length >= 2)).toBe(true);
+    });
+
+    it('1b. without includeNotes no notes come back; a different property list is honoured', async () => {
+      const contacts = await collect(inst.connector.streamContacts({ properties: [P.unrequested], includeNotes: false }));
+      expect(contacts).toHaveLength(SEED.count);
+      for (const c of contacts) {
+        expect(c.notes).toEqual([]);
+        expectOnly(c, [P.unrequested]);
+        expect(c.properties[P.city]).toBeUndefined();
+      }
+      // The property itself arrives where the seed set it.
+      expect(contacts.some((c) => !isBlank(value(c, P.unrequested)))).toBe(true);
+    });
+
+    it('2. incremental: only contacts changed at or after T (inclusive), each once', async () => {
+      const T = Date.parse('2026-03-01T00:00:00.000Z'); // after every seed timestamp, before the real clock
+      const [atT, afterT, beforeT] = inst.liveIds().sort().slice(3, 6) as [string, string, string];
+      inst.setModifiedAt(atT, T);
+      inst.setModifiedAt(afterT, T + 5_000);
+      inst.setModifiedAt(beforeT, T - 1_000);
+      const changed = await collect(inst.connector.streamContacts({ properties: [P.email], includeNotes: false, since: new Date(T) }));
+      expect(changed.map((c) => c.id).sort()).toEqual([atT, afterT].sort());
+      const none = await collect(inst.connector.streamContacts({ properties: [P.email], includeNotes: false, since: new Date(T + 60_000) }));
+      expect(none).toEqual([]);
+    });
+
+    it('2b. incremental: a change written through apply is seen by the next incremental run', async () => {
+      await inst.connector.ensureStatusProperties();
+      const since = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const target = inst.liveIds().sort()[10]!;
+      const portal = await inst.connector.describePortal();
+      const [r] = await inst.connector.apply([action(portal.id, 'inc-status', target, { type: 'set_status', values: { gdpr_status: 'scanned' } })]);
+      expect(r!.status).toBe('done');
+      const changed = await collect(inst.connector.streamContacts({ properties: [P.status], includeNotes: false, since }));
+      expect(changed.map((c) => c.id)).toEqual([target]);
+      expect(value(changed[0], P.status)).toBe('scanned');
+    });
+
+    it('3. getContact: the contact with its notes and requested properties; null for an unknown id', async () => {
+      const p = PEOPLE.find((x) => x.notes.length > 0)!;
+      const id = inst.idOfSeed(p);
+      const c = await inst.connector.getContact(id, [P.email, P.lastName]);
+      expect(c?.id).toBe(id);
+      expect(value(c, P.email)).toBe(p.email);
+      expect(value(c, P.lastName)).toBe(p.lastName);
+      expect(c!.notes.map((n) => n.body).sort()).toEqual(p.notes.map((n) => n.body).sort());
+      expectOnly(c!, [P.email, P.lastName]);
+      expect(c!.properties[P.city]).toBeUndefined();
+      expect(await inst.connector.getContact(h.unknownId, [P.email])).toBeNull();
+    });
+
+    it('3b. listDeletedSince: a contact deleted in the CRM is listed from before its deletion, not after; it is gone from reads', async () => {
+      const since = new Date(Math.floor(Date.now() / 1000) * 1000 - 1_000);
+      const gone = inst.liveIds().sort()[20]!;
+      inst.deleteInSandbox(gone);
+      expect(await inst.connector.listDeletedSince(since)).toEqual([gone]);
+      expect(await inst.connector.listDeletedSince(new Date(Date.now() + 60_000))).toEqual([]);
+      expect(await inst.connector.getContact(gone, [P.email])).toBeNull();
+      const ids = (await collect(inst.connector.streamContacts({ properties: [P.email], includeNotes: false }))).map((c) => c.id);
+      expect(ids).not.toContain(gone);
+      expect(ids).toHaveLength(SEED.count - 1);
+    });
+  });
+
+  // ------------------------------------------------------------------------------------- write-back
+  describe('write-back', () => {
+    let inst: HarnessInstance;
+    let portalId: string;
+    let before: Map<string, Contact>;
+    let actions: Action[];
+    let first: ActionResult[];
+    let snapshotAfterFirst: string;
+    const t: Record<string, string> = {};
+    let notesOf: { redact: string; del: string; anon: string[] };
+    let deletedAt: Date;
+    const REDACTED_BODY = 'Gesprek over [verwijderd: health] / talked about [redacted: health]';
+
+    beforeAll(async () => {
+      inst = await h.start();
+      portalId = (await inst.connector.describePortal()).id;
+      await inst.connector.ensureStatusProperties();
+      const all = await collect(inst.connector.streamContacts({ properties: [...readProps, P.status], includeNotes: true }));
+      before = new Map(all.map((c) => [c.id, c]));
+      // A distinct contact per action, each in the state its action changes, chosen through the connector.
+      const used = new Set<string>();
+      const pick = (ok: (c: Contact) => boolean): string => {
+        const c = all.find((x) => !used.has(x.id) && ok(x));
+        if (!c) throw new Error('seed has no contact for a case: raise SEED.count');
+        used.add(c.id);
+        return c.id;
+      };
+      t.del = pick(() => true);
+      t.anon = pick((c) => c.notes.length > 0 && !isBlank(value(c, P.city)));
+      t.clear = pick((c) => !isBlank(value(c, P.city)));
+      t.notes = pick((c) => c.notes.length >= 2);
+      t.basis = pick((c) => c.lawfulBasis.length === 0);
+      t.unsub = pick((c) => c.marketing.subscriptions.some((s) => s.status === 'subscribed'));
+      t.status = pick((c) => isBlank(value(c, P.status)));
+      t.task = pick(() => true);
+      const subscription = before.get(t.unsub)!.marketing.subscriptions.find((s) => s.status === 'subscribed')!.id;
+      const noteIds = before.get(t.notes)!.notes.map((n) => n.id);
+      notesOf = { redact: noteIds[0]!, del: noteIds[1]!, anon: before.get(t.anon)!.notes.map((n) => n.id) };
+      actions = [
+        action(portalId, 'w-del', t.del, { type: 'gdpr_delete' }, true),
+        action(portalId, 'w-anon', t.anon, { type: 'anonymise', properties: { [P.email]: 'unique_email', [P.firstName]: 'clear', [P.lastName]: 'fixed_text', [P.city]: 'keyed_hash' }, notes: 'delete' }, true),
+        action(portalId, 'w-clear', t.clear, { type: 'clear_property', property: P.city }),
+        action(portalId, 'w-redact', t.notes, { type: 'redact_note', noteId: notesOf.redact, categories: ['health'], redactedBody: REDACTED_BODY }),
+        action(portalId, 'w-delnote', t.notes, { type: 'delete_note', noteId: notesOf.del }),
+        action(portalId, 'w-basis', t.basis, { type: 'set_lawful_basis', purpose: 'marketing_existing_customers', basis: 'legitimate_interest' }),
+        action(portalId, 'w-unsub', t.unsub, { type: 'unsubscribe', subscriptionId: subscription, purpose: 'newsletter' }),
+        action(portalId, 'w-status', t.status, { type: 'set_status', values: { gdpr_status: 'review', gdpr_next_action_at: DUE } }),
+        action(portalId, 'w-task', t.task, { type: 'create_task', subject: 'GDPR: review contact', body: 'Rule rule-conformance (Art. 5(1)(e)).', ownerId: null }),
+      ];
+      deletedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 1_000);
+      first = await inst.connector.apply(actions);
+      snapshotAfterFirst = inst.snapshot();
+    });
+    afterAll(async () => {
+      await inst.close();
+    });
+
+    const result = (id: string) => first.find((r) => r.actionId === id)!;
+
+    it('ensureStatusProperties creates our status properties once; a second run changes nothing', async () => {
+      const names = (await inst.connector.listProperties()).map((d) => d.name);
+      expect(names).toEqual(expect.arrayContaining([P.status, P.nextActionAt]));
+      const snap = inst.snapshot();
+      await inst.connector.ensureStatusProperties();
+      expect(inst.snapshot()).toBe(snap);
+    });
+
+    it('4. every action type is done, one result per action in order', () => {
+      expect(first.map((r) => [r.actionId, r.status])).toEqual(actions.map((a) => [a.id, 'done']));
+    });
+
+    it('4. gdpr_delete: the contact is gone from getContact and from a full stream', async () => {
+      expect(await inst.connector.getContact(t.del!, [P.email])).toBeNull();
+      const ids = (await collect(inst.connector.streamContacts({ properties: [P.email], includeNotes: false }))).map((c) => c.id);
+      expect(ids).not.toContain(t.del);
+      expect(ids).toHaveLength(SEED.count - 1);
+      const listed = await inst.connector.listDeletedSince(deletedAt);
+      if (h.gdprDeleteListed.listed) expect(listed).toContain(t.del);
+      else {
+        expect(h.gdprDeleteListed.reason.length).toBeGreaterThan(20);
+        expect(listed).not.toContain(t.del);
+      }
+    });
+
+    it('4. anonymise: personal properties replaced, notes deleted, no original value left in the record read back', async () => {
+      const was = before.get(t.anon!)!;
+      const c = (await inst.connector.getContact(t.anon!, readProps))!;
+      expect(value(c, P.email)).toMatch(/@anonymised\.invalid$/);
+      expect(c.identifiers.emails).toEqual([value(c, P.email)!.toLowerCase()]);
+      expect(isBlank(value(c, P.firstName))).toBe(true);
+      expect(isBlank(value(c, P.lastName))).toBe(false); // fixed text
+      expect(value(c, P.lastName)).not.toBe(value(was, P.lastName));
+      expect(isBlank(value(c, P.city))).toBe(false); // keyed hash
+      expect(value(c, P.city)).not.toBe(value(was, P.city));
+      expect(c.notes).toEqual([]);
+      const text = JSON.stringify(c);
+      for (const v of [value(was, P.email), value(was, P.firstName), value(was, P.lastName), value(was, P.city)]) expect(text).not.toContain(v);
+      for (const n of was.notes) expect(text).not.toContain(n.body);
+    });
+
+    it('4. clear_property empties the property', async () => {
+      expect(isBlank(value(before.get(t.clear!), P.city))).toBe(false);
+      const c = await inst.connector.getContact(t.clear!, [P.city, P.email]);
+      expect(isBlank(value(c, P.city))).toBe(true);
+      expect(value(c, P.email)).toBe(value(before.get(t.clear!), P.email)); // nothing else touched
+    });
+
+    it('4. redact_note writes the supplied redaction; delete_note removes the note; other notes stay', async () => {
+      const was = before.get(t.notes!)!;
+      const c = (await inst.connector.getContact(t.notes!, [P.email]))!;
+      expect(c.notes.find((n) => n.id === notesOf.redact)?.body).toBe(REDACTED_BODY);
+      expect(c.notes.map((n) => n.id)).not.toContain(notesOf.del);
+      const others = was.notes.filter((n) => n.id !== notesOf.redact && n.id !== notesOf.del);
+      expect(c.notes.filter((n) => n.id !== notesOf.redact).map((n) => [n.id, n.body]).sort()).toEqual(others.map((n) => [n.id, n.body]).sort());
+    });
+
+    it('4. set_lawful_basis: the basis reads back for the purpose', async () => {
+      const c = (await inst.connector.getContact(t.basis!, [P.email]))!;
+      expect(c.lawfulBasis).toContainEqual(expect.objectContaining({ purpose: h.basisPurposeAsRead('marketing_existing_customers'), basis: 'legitimate_interest' }));
+    });
+
+    it('4. unsubscribe: the subscription reads back as unsubscribed', async () => {
+      const sub = actions.find((a) => a.id === 'w-unsub') as Extract<Action, { type: 'unsubscribe' }>;
+      const c = (await inst.connector.getContact(t.unsub!, [P.email]))!;
+      expect(c.marketing.subscriptions.find((s) => s.id === sub.subscriptionId)?.status).toBe('unsubscribed');
+    });
+
+    it('4. set_status: our status properties read back', async () => {
+      const c = await inst.connector.getContact(t.status!, [P.status, P.nextActionAt]);
+      expect(value(c, P.status)).toBe('review');
+      expect(Date.parse(value(c, P.nextActionAt) ?? '')).toBe(Date.parse(DUE));
+    });
+
+    it('4. create_task: one task linked to the contact, referenced by the result', () => {
+      expect(inst.tasksFor(t.task!)).toBe(1);
+      expect(result('w-task').vendorRef).toEqual(expect.any(String));
+    });
+
+    it('5. applying the same actions again changes nothing and reports every action skipped', async () => {
+      expect(inst.snapshot()).toBe(snapshotAfterFirst);
+      const second = await inst.connector.apply(actions);
+      expect(second.map((r) => [r.actionId, r.status])).toEqual(actions.map((a) => [a.id, 'skipped']));
+      expect(inst.snapshot()).toBe(snapshotAfterFirst);
+      expect(inst.tasksFor(t.task!)).toBe(1);
+    });
+
+    it('5. an action on a contact that no longer exists is skipped, not failed', async () => {
+      const [r] = await inst.connector.apply([action(portalId, 'w-gone', h.unknownId, { type: 'clear_property', property: P.city })]);
+      expect(r).toMatchObject({ actionId: 'w-gone', status: 'skipped' });
+    });
+  });
+
+  // ------------------------------------------------------------------------------------- faults and errors
+  describe('faults and vendor errors', () => {
+    let inst: HarnessInstance;
+    let portalId: string;
+    beforeAll(async () => {
+      inst = await h.start();
+      portalId = (await inst.connector.describePortal()).id;
+      await inst.connector.ensureStatusProperties();
+      await collect(inst.connector.streamContacts({ properties: [P.email], includeNotes: false })); // warm caches
+    });
+    afterAll(async () => {
+      await inst.close();
+    });
+    const fullScan = async () => (await collect(inst.connector.streamContacts({ properties: [P.email], includeNotes: false }))).map((c) => c.id);
+
+    it('6. a 429 on a read is retried transparently, honouring Retry-After where the vendor sends one', async () => {
+      const backoffs = inst.budget.backoffs.length;
+      const fault = inst.rateLimitNextList();
+      const ids = await fullScan();
+      expect(fault.fired()).toBe(true);
+      expect(new Set(ids).size).toBe(SEED.count);
+      const waits = inst.budget.backoffs.slice(backoffs).map((b) => b.ms);
+      expect(waits).toHaveLength(1);
+      if (h.retryAfter.seconds !== null) expect(waits[0]).toBe(h.retryAfter.seconds * 1000);
+      else {
+        expect(h.retryAfter.reason.length).toBeGreaterThan(20);
+        expect(waits[0]).toBeGreaterThan(0);
+      }
+    });
+
+    it('6. a 5xx on a read is retried transparently', async () => {
+      const fault = inst.serverErrorNextList();
+      const ids = await fullScan();
+      expect(fault.fired()).toBe(true);
+      expect(new Set(ids).size).toBe(SEED.count);
+    });
+
+    it('6. a 5xx on an (idempotent) update is retried and the action is done', async () => {
+      const id = inst.idOfSeed(PEOPLE.filter((p) => p.lifecycle !== 'lead')[5]!);
+      const fault = inst.serverErrorNextUpdate();
+      const [r] = await inst.connector.apply([action(portalId, 'f-status', id, { type: 'set_status', values: { gdpr_status: 'retried' } })]);
+      expect(fault.fired()).toBe(true);
+      expect(r!.status).toBe('done');
+      expect(value(await inst.connector.getContact(id, [P.status]), P.status)).toBe('retried');
+    });
+
+    it('6. an expired access token is refreshed and the call succeeds (or, without a refresh flow, fails as an auth error)', async () => {
+      const tok = inst.token;
+      if (tok.kind === 'refresh') {
+        const refreshes = tok.refreshes();
+        tok.expire();
+        const ids = await fullScan();
+        expect(new Set(ids).size).toBe(SEED.count);
+        expect(tok.refreshes()).toBe(refreshes + 1);
+      } else {
+        expect(tok.reason.length).toBeGreaterThan(20);
+        const dead = tok.connectorWithDeadToken();
+        const err = await dead.listProperties().then(
+          () => null,
+          (e: unknown) => e as Error,
+        );
+        expect(err).toBeInstanceOf(Error);
+        expect(err!.message).toMatch(/401/);
+        expect(err!.message).not.toContain('revoked');
+      }
+    });
+
+    it("7. a vendor validation error fails only that record, surfaces the vendor's code and message, and no personal value", async () => {
+      const [p1, p2] = PEOPLE.filter((p) => p.lifecycle !== 'lead').slice(0, 2) as [SeedPerson, SeedPerson];
+      const [bad, good] = [inst.idOfSeed(p1), inst.idOfSeed(p2)];
+      // An invalid date that carries the person's own name and e-mail: vendors echo rejected values.
+      const poisoned = `${p1.firstName} ${p1.lastName} <${p1.email}>`;
+      const res = await inst.connector.apply([
+        action(portalId, 'v-bad', bad, { type: 'set_status', values: { gdpr_status: 'review', gdpr_next_action_at: poisoned } }),
+        action(portalId, 'v-good', good, { type: 'set_status', values: { gdpr_status: 'review', gdpr_next_action_at: DUE } }),
+      ]);
+      expect(res.map((r) => [r.actionId, r.status])).toEqual([
+        ['v-bad', 'failed'],
+        ['v-good', 'done'],
+      ]);
+      const detail = res[0]!.detail ?? '';
+      expect(detail).toMatch(h.validationDetail);
+      for (const v of [p1.email, p1.firstName, p1.lastName, poisoned, p1.email.split('@')[0]!]) expect(detail).not.toContain(v);
+      expect(JSON.stringify(res)).not.toContain(p1.email);
+      // Nothing was half-written on the failed record.
+      expect(isBlank(value(await inst.connector.getContact(bad, [P.status]), P.status))).toBe(true);
+      expect(value(await inst.connector.getContact(good, [P.status]), P.status)).toBe('review');
+    });
+  });
+});
