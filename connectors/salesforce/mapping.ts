@@ -405,6 +405,15 @@ export function contactFromSalesforce(rec: SfRecord, individual: SfIndividual | 
   return { contact, unmapped: consent.unmapped };
 }
 
+/**
+ * Plain text -> ContentNote Content. Salesforce takes Content as HTML or plain text whose special
+ * characters are escaped (escapeHtml4); unsafe markup is dropped on save. Escaped, the text reads back
+ * through noteText() unchanged.
+ */
+export function noteContent(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
 /** ContentNote content (HTML or text) -> plain text. */
 export function noteText(html: string): string {
   return html

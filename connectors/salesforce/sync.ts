@@ -110,13 +110,15 @@ export async function fetchNotes(ctx: Pick<SyncContext, 'client' | 'notes'>, rec
           for (const docIds of chunk([...byDoc.keys()], QUERY.maxIdsPerQuery)) {
             const notes = (await queryAll(ctx.client, select({ fields: ['Id', 'Title', 'TextPreview', 'CreatedDate'], from: 'ContentNote', where: [{ field: 'Id', op: 'IN', ids: docIds }] }))).map((r) => NoteRow.parse(r));
             for (const n of notes) {
-              // TextPreview is the first 255 characters: shorter means it is the whole text; else fetch the body.
-              let text = n.TextPreview ?? '';
-              if (text.length >= 255) {
+              // TextPreview is the first 255 characters of the plain text: shorter means it is the whole text
+              // (already plain: stripping "tags" from it would drop text such as "<BSN ...>"); else fetch the
+              // body, which is HTML or escaped text.
+              let text = (n.TextPreview ?? '').trim();
+              if ((n.TextPreview ?? '').length >= 255) {
                 const r = await ctx.client.call<string>({ method: 'GET', path: `/sobjects/ContentNote/${n.Id}/Content`, idempotent: true, raw: true });
-                text = typeof r.body === 'string' ? r.body : String(r.body ?? '');
+                text = noteText(typeof r.body === 'string' ? r.body : String(r.body ?? ''));
               }
-              for (const owner of byDoc.get(n.Id) ?? []) add(owner, { id: n.Id, createdAt: toIso(n.CreatedDate) ?? new Date(0).toISOString(), body: noteText(text) });
+              for (const owner of byDoc.get(n.Id) ?? []) add(owner, { id: n.Id, createdAt: toIso(n.CreatedDate) ?? new Date(0).toISOString(), body: text });
             }
           }
         }

@@ -16,6 +16,7 @@ import {
   parseEvidence,
   consentToSalesforce,
   EMAIL_PURPOSES,
+  noteContent,
   purposeKey,
   sfDateTime,
   toIso,
@@ -194,17 +195,18 @@ export async function applyActions(ctx: WritebackContext, actions: readonly Acti
       }
       const cur = now.get(r.noteId);
       if (cur === undefined) set(r.action, 'skipped', 'note no longer exists');
-      else if (cur === r.body.slice(0, 255)) set(r.action, 'skipped', 'already applied');
+      // TextPreview is the note's plain text (first 255 characters).
+      else if (cur.trim() === r.body.slice(0, 255).trim()) set(r.action, 'skipped', 'already applied');
       else return true;
       return false;
     });
     for (const batch of chunk(todo, COLLECTIONS.maxRecords)) {
-      const records = batch.map((b) => (b.noteId.startsWith('069') ? { attributes: { type: 'ContentNote' }, id: b.noteId, Content: Buffer.from(b.body, 'utf8').toString('base64') } : { attributes: { type: 'Note' }, id: b.noteId, Body: b.body }));
+      const records = batch.map((b) => (b.noteId.startsWith('069') ? { attributes: { type: 'ContentNote' }, id: b.noteId, Content: Buffer.from(noteContent(b.body), 'utf8').toString('base64') } : { attributes: { type: 'Note' }, id: b.noteId, Body: b.body }));
       const per = await collection(ctx, 'PATCH', { allOrNone: false, records }, batch.length);
       batch.forEach((b, i) => {
         const r = per[i]!;
         if (r.success) set(b.action, 'done', undefined, b.noteId);
-        else set(b.action, 'failed', describe(r, [b.body]));
+        else set(b.action, 'failed', describe(r, [b.body, noteContent(b.body)]));
       });
     }
   }

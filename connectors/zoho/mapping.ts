@@ -396,6 +396,14 @@ export function contactFromZoho(rec: ZohoRecord, ctx: ContactMappingContext): Co
   return { contact, unmapped: consent.unmapped };
 }
 
+/**
+ * Plain text -> note content that noteText() reads back unchanged: Note_Content may hold HTML, so the
+ * characters it would take as markup (&, <, >) are written as entities, never dropped as tags.
+ */
+export function noteContent(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** Strips HTML from note content (Zoho notes may hold HTML) so detectors see plain text. */
 export function noteText(html: string): string {
   return html

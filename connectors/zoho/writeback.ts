@@ -10,7 +10,7 @@ import type { ZohoClient } from './client';
 import { ZohoApiError, errorCode } from './client';
 import { CUSTOM, MANDATORY_FIELDS, MODULE, STATUS_FIELDS, SUBSCRIPTION_FIELDS } from './fields';
 import { RECORDS } from './limits';
-import { anonymisedValue, consentFromZoho, consentToZoho, withBasis, type ConsentMappingOptions, type Strategy, type ZohoRecord } from './mapping';
+import { anonymisedValue, consentFromZoho, consentToZoho, noteContent, noteText, withBasis, type ConsentMappingOptions, type Strategy, type ZohoRecord } from './mapping';
 import { fetchNotes, ListResponse, zohoDateTime } from './sync';
 
 export interface WritebackContext {
@@ -157,16 +157,17 @@ export async function applyActions(ctx: WritebackContext, actions: readonly Acti
         continue;
       }
       const content = (res.data as { data?: { Note_Content?: unknown }[] })?.data?.[0]?.Note_Content;
-      if (content === r.body) set(r.action, 'skipped', 'already applied');
+      // Compared as the connector reads notes (HTML stripped), so an escaped redaction counts as applied.
+      if (typeof content === 'string' && noteText(content) === noteText(noteContent(r.body))) set(r.action, 'skipped', 'already applied');
       else todo.push(r);
     }
     for (const batch of chunk(todo, RECORDS.writeBatch)) {
-      const res = await ctx.client.request({ method: 'PUT', path: '/crm/v8/Notes', data: { data: batch.map((b) => ({ id: b.noteId, Note_Content: b.body })) } });
+      const res = await ctx.client.request({ method: 'PUT', path: '/crm/v8/Notes', data: { data: batch.map((b) => ({ id: b.noteId, Note_Content: noteContent(b.body) })) } });
       const per = perRecord(res.status, res.data, batch.length);
       batch.forEach((b, i) => {
         const r = per[i] as RecordResult;
         if (r.status === 'success') set(b.action, 'done', undefined, b.noteId);
-        else set(b.action, 'failed', describeFailure(r, [b.body]));
+        else set(b.action, 'failed', describeFailure(r, [b.body, noteContent(b.body)]));
       });
     }
   }

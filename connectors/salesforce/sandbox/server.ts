@@ -230,7 +230,11 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   };
 
   const applyDerived = (obj: string, row: Record<string, unknown>): void => {
-    if (obj === 'ContentNote' && typeof row.Content === 'string') row.TextPreview = row.Content.replace(/<[^>]+>/g, '').slice(0, 255);
+    // TextPreview is the note's plain text: markup stripped, escaped characters decoded.
+    if (obj === 'ContentNote' && typeof row.Content === 'string') {
+      const text = row.Content.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&');
+      row.TextPreview = text.slice(0, 255);
+    }
   };
 
   const createOne = (obj: string, fields: Record<string, unknown>): string => {
