@@ -101,8 +101,13 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
       inst.setModifiedAt(atT, T);
       inst.setModifiedAt(afterT, T + 5_000);
       inst.setModifiedAt(beforeT, T - 1_000);
-      const changed = await collect(inst.connector.streamContacts({ properties: [P.email], includeNotes: false, since: new Date(T) }));
+      const changed = await collect(inst.connector.streamContacts({ properties: [P.email], includeNotes: true, since: new Date(T) }));
       expect(changed.map((c) => c.id).sort()).toEqual([atT, afterT].sort());
+      for (const c of changed) {
+        const p = PEOPLE.find((x) => inst.idOfSeed(x) === c.id)!;
+        expect(value(c, P.email)).toBe(p.email);
+        expect(c.notes.map((n) => n.body).sort()).toEqual(p.notes.map((n) => n.body).sort());
+      }
       const none = await collect(inst.connector.streamContacts({ properties: [P.email], includeNotes: false, since: new Date(T + 60_000) }));
       expect(none).toEqual([]);
     });
@@ -156,7 +161,8 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
     const t: Record<string, string> = {};
     let notesOf: { redact: string; del: string; anon: string[] };
     let deletedAt: Date;
-    const REDACTED_BODY = 'Gesprek over [verwijderd: health] / talked about [redacted: health]';
+    // Characters a vendor stores as HTML (&, <, quotes) must come back as written.
+    const REDACTED_BODY = 'Gesprek over [verwijderd: health] & <opvolging> "morgen" / talked about [redacted: health]';
 
     beforeAll(async () => {
       inst = await h.start();
@@ -343,6 +349,28 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
       expect(value(await inst.connector.getContact(id, [P.status]), P.status)).toBe('retried');
     });
 
+    it('6. a 429 on task creation is retried (it proves nothing was created): done, exactly one task', async () => {
+      const id = inst.idOfSeed(PEOPLE[6]!);
+      const fault = inst.rateLimitNextTaskCreate();
+      const [r] = await inst.connector.apply([action(portalId, 'f-task-429', id, { type: 'create_task', subject: 'GDPR: review', body: 'b', ownerId: null })]);
+      expect(fault.fired()).toBe(true);
+      expect(r!.status).toBe('done');
+      expect(inst.tasksFor(id)).toBe(1);
+    });
+
+    it('6. a 5xx on task creation is never resent: the action fails, no task exists; a later apply creates exactly one', async () => {
+      const id = inst.idOfSeed(PEOPLE[8]!);
+      const a = action(portalId, 'f-task-5xx', id, { type: 'create_task', subject: 'GDPR: review', body: 'b', ownerId: null });
+      const fault = inst.serverErrorNextTaskCreate();
+      const [r] = await inst.connector.apply([a]);
+      expect(fault.fired()).toBe(true);
+      expect(r!.status).toBe('failed');
+      expect(r!.detail).toMatch(/500|INTERNAL|UNKNOWN_EXCEPTION/);
+      expect(inst.tasksFor(id)).toBe(0);
+      expect((await inst.connector.apply([a]))[0]!.status).toBe('done');
+      expect(inst.tasksFor(id)).toBe(1);
+    });
+
     it('6. an expired access token is refreshed and the call succeeds (or, without a refresh flow, fails as an auth error)', async () => {
       const tok = inst.token;
       if (tok.kind === 'refresh') {
@@ -351,6 +379,13 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
         const ids = await fullScan();
         expect(new Set(ids).size).toBe(SEED.count);
         expect(tok.refreshes()).toBe(refreshes + 1);
+        // And on the write path.
+        tok.expire();
+        const id = inst.idOfSeed(PEOPLE[9]!);
+        const [r] = await inst.connector.apply([action(portalId, 'f-token', id, { type: 'set_status', values: { gdpr_status: 'after-refresh' } })]);
+        expect(r!.status).toBe('done');
+        expect(tok.refreshes()).toBe(refreshes + 2);
+        expect(value(await inst.connector.getContact(id, [P.status]), P.status)).toBe('after-refresh');
       } else {
         expect(tok.reason.length).toBeGreaterThan(20);
         const dead = tok.connectorWithDeadToken();

@@ -99,6 +99,9 @@ export interface HarnessInstance {
   rateLimitNextList(): Fault;
   serverErrorNextList(): Fault;
   serverErrorNextUpdate(): Fault;
+  /** Task creation is not idempotent: a 429 proves nothing was created, a 5xx does not. */
+  rateLimitNextTaskCreate(): Fault;
+  serverErrorNextTaskCreate(): Fault;
   readonly token: TokenExpiry;
   close(): Promise<void>;
 }
@@ -184,6 +187,16 @@ export const hubspot: VendorHarness = {
         sb.failNext({ method: 'POST', path: '/crm/v3/objects/contacts/batch/update', status: 503, count: 1, retryAfterSeconds: 0 });
         return { fired: () => connector.stats.serverErrors === before + 1 };
       },
+      rateLimitNextTaskCreate() {
+        const before = sb.stats.rejected429;
+        sb.failNext({ method: 'POST', path: '/crm/v3/objects/tasks/batch/create', status: 429, count: 1, retryAfterSeconds: 1 });
+        return { fired: () => sb.stats.rejected429 === before + 1 };
+      },
+      serverErrorNextTaskCreate() {
+        const before = sb.stats.byRoute['POST /crm/v3/objects/:objectType/batch/create'] ?? 0;
+        sb.failNext({ method: 'POST', path: '/crm/v3/objects/tasks/batch/create', status: 500, count: 1, retryAfterSeconds: 0 });
+        return { fired: () => (sb.stats.byRoute['POST /crm/v3/objects/:objectType/batch/create'] ?? 0) === before + 1 };
+      },
       token: {
         kind: 'static',
         reason:
@@ -246,6 +259,8 @@ export const zoho: VendorHarness = {
       rateLimitNextList: () => arm({ status: 429, count: 1, method: 'GET', path: '/crm/v8/Contacts' }),
       serverErrorNextList: () => arm({ status: 500, count: 1, method: 'GET', path: '/crm/v8/Contacts' }),
       serverErrorNextUpdate: () => arm({ status: 503, count: 1, method: 'PUT', path: '/crm/v8/Contacts' }),
+      rateLimitNextTaskCreate: () => arm({ status: 429, count: 1, method: 'POST', path: '/crm/v8/Tasks' }),
+      serverErrorNextTaskCreate: () => arm({ status: 500, count: 1, method: 'POST', path: '/crm/v8/Tasks' }),
       token: { kind: 'refresh', expire: () => sb.state.expireTokens(), refreshes: () => sb.stats.tokensIssued },
       close: async () => {
         await connector.close?.();
@@ -298,6 +313,8 @@ export const salesforce: VendorHarness = {
       rateLimitNextList: () => arm({ method: 'GET', path: /^\/query/, status: 429, times: 1, retryAfterSec: 1 }),
       serverErrorNextList: () => arm({ method: 'GET', path: /^\/query/, status: 500, times: 1 }),
       serverErrorNextUpdate: () => arm({ method: 'PATCH', path: /^\/composite\/sobjects/, status: 503, times: 1 }),
+      rateLimitNextTaskCreate: () => arm({ method: 'POST', path: /^\/composite\/sobjects/, status: 429, times: 1, retryAfterSec: 1 }),
+      serverErrorNextTaskCreate: () => arm({ method: 'POST', path: /^\/composite\/sobjects/, status: 500, times: 1 }),
       token: { kind: 'refresh', expire: () => sb.state.expireToken(), refreshes: () => sb.state.tokenRefreshes },
       close: async () => {
         await connector.close?.();
