@@ -95,6 +95,23 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
       expect(contacts.some((c) => !isBlank(value(c, P.unrequested)))).toBe(true);
     });
 
+    it('1c. resuming from any page checkpoint yields the rest, nothing twice; from the last one, nothing', async () => {
+      const pages: ContactPage[] = [];
+      for await (const p of inst.connector.streamContacts({ properties: [P.email], includeNotes: false })) pages.push(p);
+      expect(pages.length).toBeGreaterThan(0);
+      for (let i = 0; i < pages.length; i++) {
+        const cp = pages[i]!.checkpoint;
+        if (cp === null) {
+          expect(i).toBe(pages.length - 1); // only the last page may have no resume point
+          continue;
+        }
+        const rest = await collect(inst.connector.streamContacts({ properties: [P.email], includeNotes: false, checkpoint: cp }));
+        const ids = [...pages.slice(0, i + 1).flatMap((p) => p.contacts), ...rest].map((c) => c.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect([...ids].sort()).toEqual(inst.liveIds().sort());
+      }
+    });
+
     it('2. incremental: only contacts changed at or after T (inclusive), each once', async () => {
       const T = Date.parse('2026-03-01T00:00:00.000Z'); // after every seed timestamp, before the real clock
       const [atT, afterT, beforeT] = inst.liveIds().sort().slice(3, 6) as [string, string, string];
@@ -186,6 +203,7 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
       t.unsub = pick((c) => c.marketing.subscriptions.some((s) => s.status === 'subscribed'));
       t.status = pick((c) => isBlank(value(c, P.status)));
       t.task = pick(() => true);
+      t.anonRedact = pick((c) => c.notes.length > 0 && !isBlank(value(c, P.firstName)));
       const subscription = before.get(t.unsub)!.marketing.subscriptions.find((s) => s.status === 'subscribed')!.id;
       const noteIds = before.get(t.notes)!.notes.map((n) => n.id);
       notesOf = { redact: noteIds[0]!, del: noteIds[1]!, anon: before.get(t.anon)!.notes.map((n) => n.id) };
@@ -199,6 +217,7 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
         action(portalId, 'w-unsub', t.unsub, { type: 'unsubscribe', subscriptionId: subscription, purpose: 'newsletter' }),
         action(portalId, 'w-status', t.status, { type: 'set_status', values: { gdpr_status: 'review', gdpr_next_action_at: DUE } }),
         action(portalId, 'w-task', t.task, { type: 'create_task', subject: 'GDPR: review contact', body: 'Rule rule-conformance (Art. 5(1)(e)).', ownerId: null }),
+        action(portalId, 'w-anon-redact', t.anonRedact, { type: 'anonymise', properties: { [P.firstName]: 'clear' }, notes: 'redact' }, true),
       ];
       deletedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 1_000);
       first = await inst.connector.apply(actions);
@@ -249,6 +268,17 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
       const text = JSON.stringify(c);
       for (const v of [value(was, P.email), value(was, P.firstName), value(was, P.lastName), value(was, P.city)]) expect(text).not.toContain(v);
       for (const n of was.notes) expect(text).not.toContain(n.body);
+    });
+
+    it('4. anonymise with notes "redact": every note is kept, its text replaced by the redaction', async () => {
+      const was = before.get(t.anonRedact!)!;
+      const c = (await inst.connector.getContact(t.anonRedact!, [P.firstName]))!;
+      expect(isBlank(value(c, P.firstName))).toBe(true);
+      expect(c.notes.map((n) => n.id).sort()).toEqual(was.notes.map((n) => n.id).sort());
+      const bodies = new Set(c.notes.map((n) => n.body));
+      expect(bodies.size).toBe(1);
+      expect([...bodies][0]!.length).toBeGreaterThan(0);
+      for (const n of was.notes) expect([...bodies]).not.toContain(n.body);
     });
 
     it('4. clear_property empties the property', async () => {
