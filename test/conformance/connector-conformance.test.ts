@@ -6,7 +6,7 @@
 import { iteratePeople } from '../../connectors/sandbox-seed/people';
 import type { SeedPerson } from '../../connectors/sandbox-seed/types';
 import type { ContactPage } from '../../connectors/types';
-import { Action, type ActionResult, type Contact } from '../../src/model';
+import { Action, ActionResult, Contact, Portal } from '../../src/model';
 import { HARNESSES, SEED, TENANT, type HarnessInstance, type VendorHarness } from './harness';
 
 const PEOPLE: readonly SeedPerson[] = [...iteratePeople(SEED)];
@@ -47,6 +47,7 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
 
     it('describes its portal: vendor, id and an EEA data-hosting region', async () => {
       const p = await inst.connector.describePortal();
+      expect(Portal.safeParse(p).error).toBeUndefined();
       expect(p.vendor).toBe(h.vendor);
       expect(p.id).toBe(`${h.vendor}:${p.vendorAccountId}`);
       expect(p.tenantId).toBe(TENANT);
@@ -62,6 +63,12 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
       expect([...ids].sort()).toEqual(PEOPLE.map((p) => inst.idOfSeed(p)).sort());
       expect([...ids].sort()).toEqual(inst.liveIds().sort());
 
+      // Every contact is a valid model Contact, exactly as the model would parse it (defaults filled).
+      const portal = await inst.connector.describePortal();
+      for (const c of contacts) {
+        expect(Contact.parse(c)).toEqual(c);
+        expect([c.portalId, c.tenantId]).toEqual([portal.id, TENANT]);
+      }
       const byId = new Map(contacts.map((c) => [c.id, c]));
       let notes = 0;
       for (const p of PEOPLE) {
@@ -238,6 +245,7 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
     });
 
     it('4. every action type is done, one result per action in order', () => {
+      for (const r of first) expect(ActionResult.parse(r)).toEqual(r);
       expect(first.map((r) => [r.actionId, r.status])).toEqual(actions.map((a) => [a.id, 'done']));
     });
 
