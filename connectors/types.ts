@@ -50,6 +50,11 @@ export interface Connector {
   streamContacts(opts: StreamOptions): AsyncIterable<ContactPage>;
   /** One contact by id, or null when it does not exist (deleted). */
   getContact(id: string, properties: string[]): Promise<Contact | null>;
+  /**
+   * Many contacts by id in the vendor's batch sizes (with notes); ids missing from the map no longer
+   * exist. Optional: without it the pipeline falls back to getContact per id.
+   */
+  getContacts?(ids: readonly string[], properties: string[]): Promise<Map<string, Contact>>;
   /** Ids of contacts deleted or archived in the vendor since an instant. */
   listDeletedSince(since: Date): Promise<string[]>;
   /** Creates the connector's own status properties (gdpr_status, ...) if missing. Idempotent. */

@@ -10,7 +10,7 @@ import { HubSpotApi, type ClientStats, type LogFn } from './client';
 import { BUCKET_DEFAULT, BUCKET_SEARCH, HUBSPOT_LIMITS } from './limits';
 import { portalFromHubSpot, toPropertyDefinition } from './mapping';
 import { ensureStatusProperties } from './status-properties';
-import { getContact, listDeletedSince, streamContacts, type SyncContext } from './sync';
+import { getContact, getContacts, listDeletedSince, streamContacts, type SyncContext } from './sync';
 import { HsAccountDetails, HsPropertyDef, HsSubscriptionDefinition } from './vendor-schema';
 import { applyActions } from './writeback';
 
@@ -104,6 +104,9 @@ export function createHubSpotConnector(cfg: ConnectorConfig & { budget?: RateBud
     },
     async getContact(id, properties) {
       return getContact(await syncContext(), id, properties);
+    },
+    async getContacts(ids, properties) {
+      return getContacts(await syncContext(), ids, properties);
     },
     listDeletedSince: (since) => listDeletedSince(api, since),
     async ensureStatusProperties() {

@@ -416,3 +416,20 @@ export async function getContact(ctx: SyncContext, id: string, properties: strin
   const notes = await fetchNotes(api, [rec.id]);
   return contactFromHubSpot(rec, cc, notes.get(rec.id) ?? []);
 }
+
+/** Contacts by id, 100 per batch read, with their notes; deleted ids are simply absent. */
+export async function getContacts(ctx: SyncContext, ids: readonly string[], properties: string[]): Promise<Map<string, Contact>> {
+  const { api } = ctx;
+  const { cc, fetch } = contextFor(ctx, properties);
+  const recs: HsRecord[] = [];
+  await Promise.all(
+    chunk([...new Set(ids)], HUBSPOT_LIMITS.batchReadSize).map(async (part) => {
+      const raw = await api.call('contacts.batchRead', () =>
+        api.sdk.crm.contacts.batchApi.readWithHttpInfo({ inputs: part.map((id) => ({ id })), properties: fetch, propertiesWithHistory: [] }, false),
+      );
+      recs.push(...HsBatchResponse.parse(raw).results);
+    }),
+  );
+  const notes = await fetchNotes(api, recs.map((r) => r.id));
+  return new Map(recs.map((r) => [r.id, contactFromHubSpot(r, cc, notes.get(r.id) ?? [])]));
+}

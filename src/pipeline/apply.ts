@@ -38,14 +38,18 @@ export interface ApplySummary {
 }
 
 const FINISHED = new Set(['done', 'skipped', 'cancelled']);
+export const REDACTION_MARKER = '[verwijderd]';
 
-/** Replaces detected spans with a category marker, from the end so offsets stay valid. */
+/**
+ * Replaces detected spans with a neutral marker, from the end so offsets stay valid. The marker names
+ * no category: "[removed: health]" would itself read as health data on the next scan.
+ */
 export function redactText(text: string, categories: readonly string[]): string {
   const wanted = new Set(categories);
   const spans = detect(text).filter((d) => wanted.size === 0 || wanted.has(d.category) || categoryFamily(d.category, wanted));
   let out = text;
   for (const d of [...spans].sort((a, b) => b.start - a.start)) {
-    out = `${out.slice(0, d.start)}[verwijderd: ${d.category}]${out.slice(d.end)}`;
+    out = `${out.slice(0, d.start)}${REDACTION_MARKER}${out.slice(d.end)}`;
   }
   return out;
 }
@@ -102,20 +106,33 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
     bump(a, r.status === 'skipped' && r.detail?.startsWith('cancelled') ? 'cancelled' : r.status);
   };
 
+  // Our own status properties are created on first use (idempotent, cheap when they exist).
+  if (runnable.some((a) => a.type === 'set_status')) await connector.ensureStatusProperties();
+
   // Destructive actions: re-read and re-check each contact once, just before acting.
   const fresh = new Map<string, Contact | null>();
   const properties = [...new Set(runnable.flatMap((a) => (a.type === 'anonymise' ? Object.keys(a.properties) : a.type === 'clear_property' ? [a.property] : [])))];
+  const reread = async (ids: string[]) => {
+    const todo = [...new Set(ids)].filter((id) => !fresh.has(id));
+    if (todo.length === 0) return;
+    if (connector.getContacts) {
+      const got = await connector.getContacts(todo, properties);
+      for (const id of todo) fresh.set(id, got.get(id) ?? null);
+    } else {
+      for (const id of todo) fresh.set(id, await connector.getContact(id, properties));
+    }
+  };
   const batchSize = opts.batchSize ?? 100;
   let processed = 0;
   for (let i = 0; i < runnable.length; i += batchSize) {
     const batch = runnable.slice(i, i + batchSize);
+    await reread(batch.filter((a) => a.destructive).map((a) => a.contactId));
     const send: Action[] = [];
     for (const a of batch) {
       if (!a.destructive) {
         send.push(a);
         continue;
       }
-      if (!fresh.has(a.contactId)) fresh.set(a.contactId, await connector.getContact(a.contactId, properties));
       const c = fresh.get(a.contactId);
       if (!c) {
         await record(a, { actionId: a.id, status: 'skipped', detail: 'contact no longer exists in the CRM' });

@@ -64,6 +64,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
   const defs = await connector.listProperties();
   const properties = propertiesToFetch(defs, policy);
   const isSuppressed = await store.loadSuppressionSet(tenantId);
+  const anonymised = await store.listAnonymisedContactIds(portal.id);
 
   const since = opts.mode === 'incremental' ? await store.getCheckpoint(portal.id, CURSOR_INCREMENTAL) : null;
   const resumeFrom = opts.mode === 'full' && opts.resume ? await store.getCheckpoint(portal.id, CHECKPOINT_FULL) : null;
@@ -90,7 +91,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
 
   // Portal-level findings (residency) first.
   const portalFindings = evaluatePortal(portal, policy, nowMs);
-  const pr = await store.recordFindings(portal.id, scanAt, [], portalFindings);
+  const pr = await store.recordFindings(portal.id, scanAt, [null], portalFindings);
   tally(pr.findings);
   allFindings.push(...pr.findings);
 
@@ -107,6 +108,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
       byContact.set(c.id, c);
       for (const [name, v] of Object.entries(c.properties)) if (v.value) filled.set(name, (filled.get(name) ?? 0) + 1);
       if (c.modifiedAt > maxModified) maxModified = c.modifiedAt;
+      // An anonymised record is no longer about a person; recording it with no findings resolves its old ones.
+      if (anonymised.has(c.id)) continue;
       pageFindings.push(...evaluateContact(c, policy, nowMs));
     }
     const ids = [...byContact.keys()];
@@ -148,7 +151,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
   if (opts.mode === 'full') await store.saveCheckpoint(portal.id, CHECKPOINT_FULL, '');
   // Incremental cursor: inclusive (>=) next time, duplicates dropped by id in the connector.
   if (maxModified) await store.saveCheckpoint(portal.id, CURSOR_INCREMENTAL, maxModified);
-  await store.upsertFieldInventory(
+  // Fill counts are only whole after a full scan; an incremental one saw a few contacts.
+  if (opts.mode === 'full') await store.upsertFieldInventory(
     portal.id,
     [...filled].map(([property, filledCount]) => ({ property, category: policy.categoryOf(property) ?? 'unknown', filledCount })),
   );

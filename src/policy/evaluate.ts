@@ -93,7 +93,7 @@ class FindingSink {
       category,
       purpose,
       evidence: f.evidence,
-      message: cfg.action === 'none' ? f.message : `${f.message} Proposed: ${cfg.action.replace(/_/g, ' ')} after ${cfg.graceDays} day(s), on ${isoDay(addDays(this.nowMs, cfg.graceDays))} unless resolved.`,
+      message: cfg.action === 'none' ? f.message : `${f.message} Proposed: ${cfg.action.replace(/_/g, ' ')} after ${cfg.graceDays} day(s) unless resolved (see dueAt).`,
       severity: cfg.severity,
       proposedAction: cfg.action,
       graceDays: cfg.graceDays,

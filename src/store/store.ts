@@ -483,6 +483,18 @@ export class Store {
   }
 
   /** Actions still to run: planned, failed (retried) and running (interrupted by a crash; re-run). */
+  /** Contacts we anonymised (done anonymise actions): no longer personal data, so scans leave them alone. */
+  async listAnonymisedContactIds(portalId: string): Promise<Set<string>> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select('contact_id')
+      .where('portal_id', '=', portalId)
+      .where('type', '=', 'anonymise')
+      .where('state', '=', 'done')
+      .execute();
+    return new Set(rows.map((r) => r.contact_id));
+  }
+
   async listOpenActions(portalId: string): Promise<Action[]> {
     const rows = await this.db
       .selectFrom('actions')
