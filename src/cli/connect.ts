@@ -33,6 +33,7 @@ export function connectorFromEnv(vendor: Vendor, tenantId: string, env: Env, bas
           dataCentre: env.ZOHO_DATA_CENTRE ?? 'eu',
           accountsUrl: env.ZOHO_ACCOUNTS_URL,
           apiDomain: baseUrl ?? env.ZOHO_API_DOMAIN,
+          hashKey: process.env.GDPR_CRM_ANONYMISE_KEY,
         },
       });
     }
@@ -45,7 +46,7 @@ export function connectorFromEnv(vendor: Vendor, tenantId: string, env: Env, bas
         tenantId,
         baseUrl: url,
         accessToken: env.SALESFORCE_ACCESS_TOKEN,
-        options: { refreshToken: env.SALESFORCE_REFRESH_TOKEN, clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET },
+        options: { refreshToken: env.SALESFORCE_REFRESH_TOKEN, clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET, hashKey: process.env.GDPR_CRM_ANONYMISE_KEY },
       });
     }
   }
