@@ -43,6 +43,18 @@ describe('unlawful fields', () => {
     expect(f).toMatchObject({ field: 'note:n2', proposedAction: 'redact_note' });
     expect(f!.evidence).not.toMatch(/1112/);
   });
+  it('other-identifier-note: an IBAN typed in a note, redacted in evidence', () => {
+    const c = contact({ notes: [{ id: 'n3', createdAt: '2026-01-01T00:00:00.000Z', body: 'Rekening NL91 ABNA 0417 1643 00 voor de terugbetaling' }] });
+    const f = evalC(c).find((x) => x.ruleId === 'other-identifier-note');
+    expect(f).toMatchObject({ field: 'note:n3', proposedAction: 'redact_note' });
+    expect(f!.evidence).not.toMatch(/0417\s?1643/);
+  });
+  it('subjective-note: a judgement about the person in a note gets a task, a product complaint does not', () => {
+    const judged = contact({ notes: [{ id: 'n4', createdAt: '2026-01-01T00:00:00.000Z', body: 'Zeer onbeschofte klant, echt een zeurpiet.' }] });
+    expect(evalC(judged).find((x) => x.ruleId === 'subjective-note')).toMatchObject({ field: 'note:n4', category: 'subjective_opinion', proposedAction: 'create_task' });
+    const neutral = contact({ notes: [{ id: 'n5', createdAt: '2026-01-01T00:00:00.000Z', body: 'Klant klaagt dat de levering te laat was.' }] });
+    expect(rules(evalC(neutral))).not.toContain('subjective-note');
+  });
   it('bsn rules stay quiet when a purpose has a legal obligation for national ids', () => {
     const pack = loadPolicy('avg-default').pack;
     const withLaw = compilePolicy({
