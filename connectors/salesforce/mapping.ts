@@ -28,10 +28,12 @@ import {
   ConsentRecord as ConsentRecordSchema,
   type ContactSource,
   type LawfulBasis,
-  LawfulBasis as LawfulBasisSchema,
   type PropertyValue,
 } from '../../src/model';
+import { EvidenceJson, noteText, parseEvidence, withBasis } from '../shared-mapping';
 import type { PropertyDefinition } from '../types';
+
+export { EvidenceJson, noteText, parseEvidence, withBasis };
 import { CUSTOM, FIELD_CATEGORIES, INDIVIDUAL_FLAGS, SUBSCRIPTION_FIELDS, type SfObject } from './fields';
 
 export type SfRecord = Record<string, unknown> & { Id: string };
@@ -90,22 +92,6 @@ export function sfDateTime(iso: string): string {
 
 // ---------------------------------------------------------------- evidence JSON
 
-export const EvidenceJson = z.object({
-  v: z.literal(1),
-  bases: z.array(z.object({ purpose: z.string().min(1), basis: LawfulBasisSchema, recordedAt: z.string().nullable().default(null) })).default([]),
-  consents: z.array(ConsentRecordSchema).default([]),
-});
-export type EvidenceJson = z.infer<typeof EvidenceJson>;
-
-export function parseEvidence(raw: unknown): EvidenceJson | null {
-  if (typeof raw !== 'string' || raw.trim() === '') return null;
-  try {
-    const r = EvidenceJson.safeParse(JSON.parse(raw));
-    return r.success ? r.data : null;
-  } catch {
-    return null;
-  }
-}
 
 // ---------------------------------------------------------------- consent objects (schemas)
 
@@ -290,10 +276,6 @@ export function consentToSalesforce(bases: readonly Contact['lawfulBasis'][numbe
 }
 
 /** Adds or replaces one purpose's basis (set_lawful_basis). */
-export function withBasis(current: readonly Contact['lawfulBasis'][number][], purpose: string, basis: LawfulBasis, at: string): Contact['lawfulBasis'] {
-  const same = current.find((b) => b.purpose === purpose && b.basis === basis);
-  return [...current.filter((b) => b.purpose !== purpose), same ?? { purpose, basis, recordedAt: at }];
-}
 
 // ---------------------------------------------------------------- record -> Contact
 
@@ -415,19 +397,6 @@ export function noteContent(text: string): string {
 }
 
 /** ContentNote content (HTML or text) -> plain text. */
-export function noteText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|li)>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .trim();
-}
 
 // ---------------------------------------------------------------- describe metadata
 

@@ -25,7 +25,10 @@ import {
   type LawfulBasis,
   type PropertyValue,
 } from '../../src/model';
+import { EvidenceJson, noteText, parseEvidence, withBasis } from '../shared-mapping';
 import type { PropertyDefinition } from '../types';
+
+export { EvidenceJson, noteText, parseEvidence, withBasis };
 import { CUSTOM, FIELD_CATEGORIES, SUBSCRIPTION_FIELDS, type ZohoDataType } from './fields';
 
 export type ZohoRecord = Record<string, unknown> & { id: string };
@@ -128,24 +131,6 @@ export function propertyType(t: string): PropertyValue['type'] {
 
 // ---------------------------------------------------------------- the evidence JSON
 
-export const EvidenceJson = z.object({
-  v: z.literal(1),
-  bases: z
-    .array(z.object({ purpose: z.string().min(1), basis: z.enum(['consent', 'contract', 'legal_obligation', 'vital_interests', 'public_task', 'legitimate_interest']), recordedAt: z.string().nullable().default(null) }))
-    .default([]),
-  consents: z.array(ConsentRecordSchema).default([]),
-});
-export type EvidenceJson = z.infer<typeof EvidenceJson>;
-
-export function parseEvidence(raw: unknown): EvidenceJson | null {
-  if (typeof raw !== 'string' || raw.trim() === '') return null;
-  try {
-    const r = EvidenceJson.safeParse(JSON.parse(raw));
-    return r.success ? r.data : null;
-  } catch {
-    return null;
-  }
-}
 
 // ---------------------------------------------------------------- consent both ways
 
@@ -307,11 +292,6 @@ function latest(rs: readonly ConsentRecord[]): ConsentRecord | null {
 }
 
 /** Adds or replaces one purpose's basis in the current set (set_lawful_basis). */
-export function withBasis(current: readonly Contact['lawfulBasis'][number][], purpose: string, basis: LawfulBasis, at: string): Contact['lawfulBasis'] {
-  const rest = current.filter((b) => b.purpose !== purpose);
-  const same = current.find((b) => b.purpose === purpose && b.basis === basis);
-  return [...rest, same ?? { purpose, basis, recordedAt: at }];
-}
 
 // ---------------------------------------------------------------- record -> Contact
 
@@ -405,19 +385,6 @@ export function noteContent(text: string): string {
 }
 
 /** Strips HTML from note content (Zoho notes may hold HTML) so detectors see plain text. */
-export function noteText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|li)>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .trim();
-}
 
 // ---------------------------------------------------------------- field metadata
 
