@@ -68,6 +68,8 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
   };
 
   const runnable: Action[] = [];
+  /** Sent by an earlier run that stopped before recording a result: its effect may already be in place. */
+  const interrupted = new Set<string>();
   for (const a of plan.actions) {
     if (a.portalId !== plan.portalId) throw new Error(`plan is inconsistent: action ${a.id} belongs to another portal`);
     if (a.dueAt > nowIso) {
@@ -79,6 +81,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
       summary.alreadyDone += 1;
       continue;
     }
+    if (state === 'running') interrupted.add(a.id);
     runnable.push(a);
   }
   if (opts.dryRun) {
@@ -140,7 +143,12 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
       }
       const stillThere = new Set(evaluateContact({ ...c, suppressionMatch: a.ruleIds.includes('suppressed-reappeared') }, policy, now.getTime()).map((f) => f.id));
       if (!a.findingIds.some((id) => stillThere.has(id))) {
-        await record(a, { actionId: a.id, status: 'skipped', detail: 'cancelled: the cause has gone away' });
+        // After an interruption the cause is usually gone because this action already went out:
+        // that is not a cancellation, and the audit must not say so.
+        const detail = interrupted.has(a.id)
+          ? 'cause no longer present; an earlier interrupted run had sent this action'
+          : 'cancelled: the cause has gone away';
+        await record(a, { actionId: a.id, status: 'skipped', detail });
         continue;
       }
       if (a.type === 'gdpr_delete' || a.type === 'anonymise') {
