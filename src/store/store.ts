@@ -102,7 +102,11 @@ export class Store {
 
   async close(): Promise<void> {
     this.keyCache.clear();
+    // PGlite's close() runs the Emscripten exit path, which sets process.exitCode to 0: keep the
+    // caller's exit status (e.g. `audit verify` reporting a broken chain) intact.
+    const exitCode = process.exitCode;
     await this.db.destroy();
+    process.exitCode = exitCode;
   }
 
   // ---- tenants -------------------------------------------------------------------------------------
