@@ -161,6 +161,22 @@ describe('evaluate', () => {
     expect(r.stderr).toMatch(/line 2\b/);
     expect(r.stdout).toBe('');
   });
+
+  it('a missing --contacts file or an unreadable --portal file is an input error (exit 2) that writes nothing', async () => {
+    const out = path.join(tmp, 'never.jsonl');
+    const missing = await cli(['evaluate', '--contacts', path.join(tmp, 'no-such.jsonl'), '--now', NOW, '--out', out]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--contacts: no such file/);
+    const input = path.join(tmp, 'one.jsonl');
+    writeFileSync(input, `${lines[0]}\n`);
+    const portal = path.join(tmp, 'portal.json');
+    writeFileSync(portal, '{"id": "hubspot:1", "region": ');
+    const bad = await cli(['evaluate', '--contacts', input, '--now', NOW, '--portal', portal, '--out', out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--portal: cannot read .*portal\.json: not valid JSON/);
+    expect(bad.stderr).not.toContain('"region"');
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe('scan-text', () => {
