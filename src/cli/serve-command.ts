@@ -15,6 +15,7 @@ import { postDigestWebhook } from '../jobs/digest-webhook';
 import { stderrLogger, type Logger } from '../jobs/types';
 import { startWorkers, type WorkerRuntime } from '../jobs/workers';
 import { openRuntimeFromEnv, type RuntimeFromEnv } from '../runtime/from-env';
+import { RUNTIME_CONCURRENCY } from '../runtime/pipeline-handlers';
 import { closeOnSignals, startServer, type RunningServer } from '../server';
 
 export interface ServeOptions {
@@ -96,6 +97,7 @@ export async function startServe(o: ServeOptions, hooks: ServeHooks = {}): Promi
         redisUrl,
         prefix,
         schedules: o.schedules !== false,
+        concurrency: RUNTIME_CONCURRENCY,
         graceMs: o.graceMs,
         logger: log,
         // Slack/Teams when configured; otherwise an email-ready text file per portal and day.

@@ -13,7 +13,8 @@ import { appendAudit } from '../audit';
 import { table } from '../cli/table';
 import type { PipelineHandlers, PortalSchedule, PortalSecrets } from '../jobs/types';
 import { silentLogger, type Logger } from '../jobs/types';
-import { Plan, type Action, type ChangeEvent, type Contact, type Portal, type Vendor } from '../model';
+import { Action, Plan, type ChangeEvent, type Contact, type Finding, type Portal, type Vendor } from '../model';
+import { Batcher } from './batcher';
 import { applyPlan, type ApplySummary } from '../pipeline/apply';
 import { buildPlan } from '../pipeline/plan';
 import { propertiesToFetch } from '../pipeline/properties';
@@ -22,7 +23,7 @@ import { compilePolicy, type CompiledPolicy } from '../policy/compile';
 import { evaluateContact } from '../policy/evaluate';
 import type { LoadedPolicy } from '../policy/load';
 import { actionId, planContact } from '../policy/plan';
-import type { Store } from '../store';
+import type { ActionState, Store } from '../store';
 
 export interface PipelineHandlersOptions {
   store: Store;
@@ -139,7 +140,37 @@ interface ConnectorEntry {
   retired: boolean;
 }
 
+/**
+ * applyPlan asks the connector to ensure our status properties before every batch with a set_status
+ * action: right for a CLI run, but on the webhook path that is several requests per event (and HubSpot's
+ * connector then re-reads every property definition). A cached connector ensures them once in its life.
+ */
+export function ensureStatusPropertiesOnce(c: Connector): Connector {
+  let ensured: Promise<void> | null = null;
+  const wrapped = Object.create(c) as Connector;
+  Object.defineProperty(wrapped, 'ensureStatusProperties', {
+    value: () =>
+      (ensured ??= c.ensureStatusProperties().catch((e: unknown) => {
+        ensured = null;
+        throw e;
+      })),
+  });
+  return wrapped;
+}
+
 const OPEN_STATES = new Set(['planned', 'failed', 'running']);
+
+/**
+ * States of several actions in one read (Store has getActionState for one; on the webhook path every
+ * query counts). Ids not in the store are absent from the map. Read-only use of Store.db.
+ */
+export async function actionStates(store: Store, ids: readonly string[]): Promise<Map<string, ActionState>> {
+  const out = new Map<string, ActionState>();
+  if (ids.length === 0) return out;
+  const rows = await store.db.selectFrom('actions').select(['action_id', 'state']).where('action_id', 'in', [...new Set(ids)]).execute();
+  for (const r of rows) out.set(r.action_id, r.state);
+  return out;
+}
 const GONE_KINDS: ReadonlySet<ChangeEvent['kind']> = new Set(['deleted', 'privacy_deleted']);
 
 /** The plan for exactly these actions: those of the portal that are still open and due at `now`. */
@@ -148,13 +179,17 @@ export async function planForActions(store: Store, portal: Portal, loaded: Loade
   const actions: Action[] = [];
   const pending: Action[] = [];
   let notOpen = 0;
-  for (const id of [...new Set(actionIds)].sort()) {
-    const rec = await store.getAction(id);
-    if (!rec || rec.action.portalId !== portal.id || !OPEN_STATES.has(rec.state)) {
+  const ids = [...new Set(actionIds)];
+  // One read for all of them (Store.getAction reads one), then the same checks buildPlan makes.
+  const rows = await store.db.selectFrom('actions').select(['action_id', 'state', 'action_json']).where('action_id', 'in', ids).where('portal_id', '=', portal.id).execute();
+  notOpen += ids.length - rows.length;
+  for (const r of rows) {
+    if (!OPEN_STATES.has(r.state)) {
       notOpen++;
       continue;
     }
-    (rec.action.dueAt <= nowIso ? actions : pending).push(rec.action);
+    const action = Action.parse(JSON.parse(r.action_json));
+    (action.dueAt <= nowIso ? actions : pending).push(action);
   }
   const byDue = (a: Action, b: Action) => (a.dueAt === b.dueAt ? a.id.localeCompare(b.id) : a.dueAt.localeCompare(b.dueAt));
   const plan = Plan.parse({
@@ -225,6 +260,13 @@ export async function portalDigest(store: Store, portal: Portal, now: Date): Pro
 
 // ---- the handlers ----------------------------------------------------------------------------------
 
+/**
+ * Jobs in flight per queue for workers running these handlers (startWorkers({ concurrency })). Webhook
+ * checks and their applies wait in a per-portal batcher, so many jobs in flight cost little and let
+ * batches form; the vendor budget still paces every request.
+ */
+export const RUNTIME_CONCURRENCY = { sync: 1, evaluate: 32, apply: 32, notify: 2 } as const;
+
 export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePipelineHandlers {
   const { store } = opts;
   const log = opts.logger ?? silentLogger;
@@ -245,9 +287,14 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
     return { loaded, policy };
   };
 
+  // The portal record changes only when a scan re-describes it: read it at most every `portalCacheMs`.
+  const portalCache = new Map<string, { at: number; portal: Portal }>();
   const portalOf = async (portalId: string): Promise<Portal> => {
+    const hit = portalCache.get(portalId);
+    if (hit && Date.now() - hit.at < portalCacheMs) return hit.portal;
     const p = await store.getPortal(portalId);
     if (!p) throw new Error(`unknown portal ${portalId}: run "gdpr-crm scan" for it first`);
+    portalCache.set(portalId, { at: Date.now(), portal: p });
     return p;
   };
 
@@ -268,7 +315,7 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
       e = undefined;
     }
     if (!e) {
-      const entry: ConnectorEntry = { connector: Promise.resolve(opts.connectorFor(portal, budget)), createdAt: Date.now(), inUse: 0, retired: false };
+      const entry: ConnectorEntry = { connector: Promise.resolve(opts.connectorFor(portal, budget)).then(ensureStatusPropertiesOnce), createdAt: Date.now(), inUse: 0, retired: false };
       entry.connector.catch(() => byPortal!.get(portal.id) === entry && byPortal!.delete(portal.id));
       byPortal.set(portal.id, entry);
       live.add(entry);
@@ -299,8 +346,133 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
   const findPortal = (portals: Portal[], vendor: Vendor, account: string) =>
     portals.find((p) => p.vendor === vendor && (vendor === 'salesforce' ? sameOrg(p.vendorAccountId, account) : p.vendorAccountId === account));
 
-  const checkLock = new KeyedMutex();
+  // Webhook checks and their applies run as micro-batches per portal (Batcher): under load one vendor
+  // batch read, one findings transaction and one write-back batch serve many events, like a scan page.
+  const budgetIds = new WeakMap<RateBudget, number>();
+  let nextBudgetId = 0;
+  const keyOf = (portalId: string, budget: RateBudget) => {
+    let id = budgetIds.get(budget);
+    if (id === undefined) budgetIds.set(budget, (id = nextBudgetId++));
+    return `${portalId}|${id}`;
+  };
   const applyLock = new KeyedMutex();
+  const checkLock = new KeyedMutex();
+
+  interface CheckItem {
+    portalId: string;
+    contactId: string;
+    event: ChangeEvent;
+    budget: RateBudget;
+  }
+  interface CheckResult {
+    findings: number;
+    dueActionIds: string[];
+  }
+  const checkBatch = async (items: CheckItem[]): Promise<CheckResult[]> => {
+    const { portalId, budget } = items[0]!;
+    const portal = await portalOf(portalId);
+    const { policy } = await policyOf(portalId);
+    const now = clock();
+    const nowMs = now.getTime();
+    const scanAt = now.toISOString();
+    const ids = [...new Set(items.map((i) => i.contactId))];
+    // A deletion event needs no read; any other event for the contact in the batch does.
+    const toRead = ids.filter((id) => items.some((i) => i.contactId === id && !GONE_KINDS.has(i.event.kind)));
+    const fetched = new Map<string, Contact>();
+    if (toRead.length > 0) {
+      await withConnector(portal, budget, async (connector) => {
+        const properties = propertiesToFetch(await connector.listProperties(), policy);
+        if (connector.getContacts) {
+          for (const [id, c] of await connector.getContacts(toRead, properties)) fetched.set(id, c);
+        } else {
+          for (const id of toRead) {
+            const c = await connector.getContact(id, properties);
+            if (c) fetched.set(id, c);
+          }
+        }
+      });
+    }
+    const gone = ids.filter((id) => !fetched.has(id));
+    const contacts: Contact[] = [];
+    for (const raw of fetched.values()) {
+      // The re-import guard, as in a scan: identifiers that match a forgotten person's keyed hashes.
+      const suppressionMatch = raw.suppressionMatch || (await store.matchSuppression(portal.tenantId, raw.identifiers));
+      contacts.push({ ...raw, tenantId: portal.tenantId, portalId: portal.id, suppressionMatch });
+    }
+    // An anonymised record is no longer about a person (as in a scan): recording no findings resolves its old ones.
+    const anonymiseStates = await actionStates(store, contacts.map((c) => actionId(portal.id, c.id, 'anonymise', '')));
+    const findings = contacts.flatMap((c) => (anonymiseStates.get(actionId(portal.id, c.id, 'anonymise', '')) === 'done' ? [] : evaluateContact(c, policy, nowMs)));
+    // Gone from the CRM: forget them; recording them with no findings resolves what was open about them.
+    if (gone.length > 0) await store.markDeleted(portal.id, gone);
+    const recorded = await store.recordFindings(portal.id, scanAt, ids, findings);
+    const cancelled = recorded.resolved.length > 0 ? await store.cancelActionsForResolvedFindings(recorded.resolved) : [];
+    const perContact = new Map<string, Finding[]>();
+    for (const f of recorded.findings) if (f.contactId) perContact.set(f.contactId, [...(perContact.get(f.contactId) ?? []), f]);
+    const actions = contacts.flatMap((c) => planContact(c, perContact.get(c.id) ?? [], policy, nowMs));
+    await store.savePlannedActions(portal.id, actions);
+    if (contacts.length > 0) await store.upsertContactsSeen(portal.id, contacts.map((c) => ({ id: c.id, modifiedAt: c.modifiedAt })), scanAt);
+
+    // Due now and not already done (a done task is never sent again; its apply job would only skip it).
+    const states = await actionStates(store, actions.filter((a) => a.dueAt <= scanAt).map((a) => a.id));
+    const due = new Map<string, string[]>();
+    for (const a of actions) if (states.get(a.id) === 'planned' || states.get(a.id) === 'failed') due.set(a.contactId, [...(due.get(a.contactId) ?? []), a.id]);
+    const newFindings = recorded.findings.filter((f) => f.firstSeenAt === scanAt).length;
+    if (newFindings > 0 || recorded.resolved.length > 0) {
+      await appendAudit(store, {
+        actor: opts.actor,
+        tenantId: portal.tenantId,
+        portalId: portal.id,
+        contactId: ids.length === 1 ? ids[0]! : null,
+        ruleId: [...new Set(recorded.findings.map((f) => f.ruleId))].sort().join(',') || null,
+        action: `check:${[...new Set(items.map((i) => i.event.kind))].sort().join(',')}`,
+        result: 'done',
+        detail: `contacts=${ids.length} gone=${gone.length} findings=${recorded.findings.length} new=${newFindings} resolved=${recorded.resolved.length} cancelled=${cancelled.length} planned=${actions.length} suppressed=${contacts.filter((c) => c.suppressionMatch).length} events=${items.length} policy=${policy.pack.id}@${policy.pack.version}`,
+      });
+    }
+    log('pipeline.check', { portalId, contacts: ids.length, events: items.length, gone: gone.length, findings: recorded.findings.length, newFindings, resolved: recorded.resolved.length, due: [...due.values()].flat().length });
+    return items.map((i) => ({ findings: perContact.get(i.contactId)?.length ?? 0, dueActionIds: due.get(i.contactId) ?? [] }));
+  };
+  // Two batches of one portal may run at once; the contact lock keeps one contact in one batch at a time.
+  const checks = new Batcher<CheckItem, CheckResult>((_key, items) => checkLock.run([...new Set(items.map((i) => `${i.portalId}|${i.contactId}`))], () => checkBatch(items)), { maxInFlight: 2 });
+
+  type ApplyCounts = { done: number; failed: number; skipped: number };
+  const runApply = async (portal: Portal, budget: RateBudget, policy: CompiledPolicy, plan: Plan, now: Date) =>
+    // One apply per contact at a time in this process: a scheduled run and a webhook's run never race on a record.
+    applyLock.run(
+      plan.actions.map((a) => `${portal.id}|${a.contactId}`),
+      () => withConnector(portal, budget, (connector) => applyPlan({ store, connector, policy, plan, now, actor: opts.actor })),
+    );
+  interface ApplyItem {
+    portalId: string;
+    budget: RateBudget;
+    actionIds: string[];
+  }
+  const applyBatch = async (items: ApplyItem[]): Promise<ApplyCounts[]> => {
+    const { portalId, budget } = items[0]!;
+    const portal = await portalOf(portalId);
+    const { loaded, policy } = await policyOf(portalId);
+    const now = clock();
+    const { plan } = await planForActions(store, portal, loaded, items.flatMap((i) => i.actionIds), now);
+    const ran = new Set(plan.actions.map((a) => a.id));
+    let after = new Map<string, ActionState>();
+    if (plan.actions.length > 0) {
+      const s = await runApply(portal, budget, policy, plan, now);
+      log('pipeline.apply', { portalId, jobs: items.length, actions: plan.actions.length, done: s.done, failed: s.failed, cancelled: s.cancelled, alreadyDone: s.alreadyDone });
+      after = await actionStates(store, [...ran]);
+    }
+    return items.map((i) => {
+      const r: ApplyCounts = { done: 0, failed: 0, skipped: 0 };
+      for (const id of new Set(i.actionIds)) {
+        const st = ran.has(id) ? after.get(id) : undefined;
+        if (st === 'done') r.done++;
+        else if (st === 'failed') r.failed++;
+        else r.skipped++;
+      }
+      return r;
+    });
+  };
+  // applyPlan writes each action's result and audit row in turn: several batches in flight keep the vendor and the store busy.
+  const applies = new Batcher<ApplyItem, ApplyCounts>((_key, items) => applyBatch(items), { maxInFlight: 4 });
 
   const handlers: RuntimePipelineHandlers = {
     async syncPortal(portalId, mode, budget) {
@@ -325,84 +497,21 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
 
     async checkContact(portalId, contactId, event, budget) {
       z.string().min(1).parse(contactId);
-      const portal = await portalOf(portalId);
-      const { policy } = await policyOf(portalId);
-      return checkLock.run([`${portalId}|${contactId}`], async () => {
-        const now = clock();
-        const nowMs = now.getTime();
-        const scanAt = now.toISOString();
-        let raw: Contact | null = null;
-        if (!GONE_KINDS.has(event.kind)) {
-          raw = await withConnector(portal, budget, async (connector) => {
-            const properties = propertiesToFetch(await connector.listProperties(), policy);
-            return connector.getContact(contactId, properties);
-          });
-        }
-
-        if (!raw) {
-          // Gone from the CRM: forget it and resolve what was open about it.
-          await store.markDeleted(portal.id, [contactId]);
-          const r = await store.recordFindings(portal.id, scanAt, [contactId], []);
-          const cancelled = r.resolved.length > 0 ? await store.cancelActionsForResolvedFindings(r.resolved) : [];
-          if (r.resolved.length > 0) {
-            await appendAudit(store, { actor: opts.actor, tenantId: portal.tenantId, portalId: portal.id, contactId, action: `check:${event.kind}`, result: 'done', detail: `contact gone; resolved=${r.resolved.length} cancelled=${cancelled.length} event=${event.eventId}` });
-          }
-          log('pipeline.check', { portalId, contactId, kind: event.kind, gone: true, resolved: r.resolved.length });
-          return { findings: 0, dueActionIds: [] };
-        }
-
-        // The re-import guard, as in a scan: a contact whose identifiers match a forgotten person's hashes.
-        const suppressionMatch = raw.suppressionMatch || (await store.matchSuppression(portal.tenantId, raw.identifiers));
-        const c: Contact = { ...raw, tenantId: portal.tenantId, portalId: portal.id, suppressionMatch };
-        // An anonymised record is no longer about a person (as in a scan): recording no findings resolves its old ones.
-        const anonymised = (await store.getActionState(actionId(portal.id, c.id, 'anonymise', ''))) === 'done';
-        const findings = anonymised ? [] : evaluateContact(c, policy, nowMs);
-        const recorded = await store.recordFindings(portal.id, scanAt, [c.id], findings);
-        const cancelled = recorded.resolved.length > 0 ? await store.cancelActionsForResolvedFindings(recorded.resolved) : [];
-        const actions = planContact(c, recorded.findings, policy, nowMs);
-        await store.savePlannedActions(portal.id, actions);
-        await store.upsertContactsSeen(portal.id, [{ id: c.id, modifiedAt: c.modifiedAt }], scanAt);
-
-        const dueActionIds: string[] = [];
-        for (const a of actions) {
-          if (a.dueAt > scanAt) continue;
-          const state = await store.getActionState(a.id);
-          if (state === 'planned' || state === 'failed') dueActionIds.push(a.id);
-        }
-        const newFindings = recorded.findings.filter((f) => f.firstSeenAt === scanAt).length;
-        if (newFindings > 0 || recorded.resolved.length > 0) {
-          await appendAudit(store, {
-            actor: opts.actor,
-            tenantId: portal.tenantId,
-            portalId: portal.id,
-            contactId: c.id,
-            ruleId: [...new Set(recorded.findings.map((f) => f.ruleId))].sort().join(',') || null,
-            action: `check:${event.kind}`,
-            result: 'done',
-            detail: `findings=${recorded.findings.length} new=${newFindings} resolved=${recorded.resolved.length} cancelled=${cancelled.length} planned=${actions.length} suppressed=${suppressionMatch} event=${event.eventId} policy=${policy.pack.id}@${policy.pack.version}`,
-          });
-        }
-        log('pipeline.check', { portalId, contactId, kind: event.kind, findings: recorded.findings.length, newFindings, resolved: recorded.resolved.length, due: dueActionIds.length });
-        return { findings: recorded.findings.length, dueActionIds };
-      });
+      await portalOf(portalId); // unknown portals fail this job alone, not a batch
+      return checks.submit(keyOf(portalId, budget), { portalId, contactId, event, budget });
     },
 
     async applyDue(portalId, budget, o) {
       const portal = await portalOf(portalId);
+      if (o.actionIds && o.actionIds.length > 0) return applies.submit(keyOf(portalId, budget), { portalId, budget, actionIds: o.actionIds });
+      // The scheduled run: every due action of the portal.
       const { loaded, policy } = await policyOf(portalId);
       const now = clock();
-      let plan: Plan;
-      let notOpen = 0;
-      if (o.actionIds && o.actionIds.length > 0) ({ plan, notOpen } = await planForActions(store, portal, loaded, o.actionIds, now));
-      else plan = await buildPlan(store, portalId, loaded, now);
-      if (plan.actions.length === 0) return { done: 0, failed: 0, skipped: notOpen };
-      // One apply per contact at a time in this process: a scheduled run and a webhook's run never race on a record.
-      const s: ApplySummary = await applyLock.run(
-        plan.actions.map((a) => `${portalId}|${a.contactId}`),
-        () => withConnector(portal, budget, (connector) => applyPlan({ store, connector, policy, plan, now, actor: opts.actor })),
-      );
-      log('pipeline.apply', { portalId, actions: plan.actions.length, done: s.done, failed: s.failed, cancelled: s.cancelled, alreadyDone: s.alreadyDone });
-      return { done: s.done, failed: s.failed, skipped: s.skipped + s.cancelled + s.alreadyDone + s.notDueYet + notOpen };
+      const plan = await buildPlan(store, portalId, loaded, now);
+      if (plan.actions.length === 0) return { done: 0, failed: 0, skipped: 0 };
+      const s: ApplySummary = await runApply(portal, budget, policy, plan, now);
+      log('pipeline.apply', { portalId, scheduled: true, actions: plan.actions.length, done: s.done, failed: s.failed, cancelled: s.cancelled, alreadyDone: s.alreadyDone });
+      return { done: s.done, failed: s.failed, skipped: s.skipped + s.cancelled + s.alreadyDone + s.notDueYet };
     },
 
     async digest(portalId) {

@@ -205,3 +205,31 @@ describe('secretsFromEnv', () => {
     expect(() => secretsFromEnv({ SALESFORCE_ORG_IDS: 'not-an-org' })).toThrow(/SALESFORCE_ORG_IDS/);
   });
 });
+
+describe('webhook checks under load', () => {
+  it('checks arriving together share one vendor read and one store pass, with the right result per contact', async () => {
+    const ids = [0, 1, 2, 3, 4].map((i) => addContact(fx.sb, { email: `load.${i}@example.nl`, firstname: 'L', lastname: `${i}` }, i % 2 === 0 ? [`BSN ${BSN}`] : ['Belde terug.']));
+    const before = { ...fx.sb.stats.byRoute };
+    const results = await Promise.all(ids.map((id) => fx.handlers.checkContact(fx.portal.id, id, ev(id, 'created'), fx.budget)));
+    const sent = (route: string) => (fx.sb.stats.byRoute[route] ?? 0) - (before[route] ?? 0);
+    // One batch read of the five contacts (and one of their notes), no single reads.
+    expect(sent('GET /crm/v3/objects/:objectType/:objectId')).toBe(0);
+    expect(sent('POST /crm/v3/objects/:objectType/batch/read')).toBe(2);
+    for (const [i, id] of ids.entries()) {
+      const rules = await openFindingRules(id);
+      expect(rules.includes('bsn-note')).toBe(i % 2 === 0);
+      expect(results[i]!.findings).toBe(rules.length);
+      const own = (await actionsOf(id)).map((a) => a.id);
+      expect(results[i]!.dueActionIds!.every((a) => own.includes(a))).toBe(true);
+    }
+    // Their applies, arriving together, run as one write-back: one batch of tasks for all of them.
+    const creates = sent('POST /crm/v3/objects/:objectType/batch/create');
+    const applied = await Promise.all(results.map((r) => fx.handlers.applyDue(fx.portal.id, fx.budget, { actionIds: r.dueActionIds })));
+    applied.forEach((a, i) => expect(a).toEqual({ done: results[i]!.dueActionIds!.length, failed: 0, skipped: 0 }));
+    expect(sent('POST /crm/v3/objects/:objectType/batch/create') - creates).toBe(1);
+    for (const [i, id] of ids.entries()) {
+      if (i % 2 === 0) expect(tasksOf(fx.sb, id)).toHaveLength(1);
+      else expect(tasksOf(fx.sb, id).length).toBeLessThanOrEqual(1);
+    }
+  });
+});

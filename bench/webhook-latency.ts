@@ -1,0 +1,413 @@
+/**
+ * Benchmark: our own latency from webhook receipt to durable enqueue, and from receipt to the
+ * write-back request reaching the CRM, at a steady webhook rate (default 50 events/s for 10 s).
+ *
+ * Two processes, as in production:
+ * - this one runs the runtime as `gdpr-crm serve --workers` does: the express webhook app, the BullMQ
+ *   workers on the real Redis, the real pipeline handlers and an embedded PGlite store;
+ * - a forked "vendor" process runs the HubSpot sandbox (latency 0, no rate limits: we measure our own
+ *   overhead, not HubSpot's pacing) and plays HubSpot: each tick a person creates a contact with a BSN
+ *   in a note, and a signed v3 webhook for it is POSTed to us.
+ * Receipt is the moment our HTTP server sees the request; enqueue is when the 200 (sent only after the
+ * job is in Redis) leaves; write-back is when the sandbox handles the first write for that contact
+ * (the cleanup task or the status). Times are epoch high-resolution clocks of the two processes.
+ *
+ *   npx tsx bench/webhook-latency.ts [--rate N] [--seconds N] [--warmup N] [--store pglite|postgres|both]
+ * (default both stores; PostgreSQL at DATABASE_URL or postgres://postgres@127.0.0.1:5432/test, skipped when unreachable)
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { PGlite } from '@electric-sql/pglite';
+import IORedis from 'ioredis';
+import { sql } from 'kysely';
+import { createConnector } from '../connectors';
+import { noteHtml, startHubSpotSandbox } from '../connectors/hubspot/sandbox';
+import { createMemoryRateBudget } from '../connectors/memory-rate-budget';
+import type { RateBudget } from '../connectors/types';
+import { openQueues } from '../src/jobs/queues';
+import { assertRedisReachable, DEFAULT_REDIS_URL } from '../src/jobs/redis';
+import { silentLogger } from '../src/jobs/types';
+import { startWorkers } from '../src/jobs/workers';
+import type { Portal } from '../src/model';
+import { runScan } from '../src/pipeline/scan';
+import { compilePolicy } from '../src/policy/compile';
+import { loadPolicy } from '../src/policy/load';
+import { createPipelineHandlers, RUNTIME_CONCURRENCY } from '../src/runtime/pipeline-handlers';
+import { createApp } from '../src/server/app';
+import { openStore } from '../src/store';
+
+const TOKEN = 'bench-latency-token';
+const SECRET = 'bench-latency-app-secret';
+/** Passes the elfproef, so the detector reports it. */
+const BSN = '111222333';
+const now = () => performance.timeOrigin + performance.now();
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface WebhookLatencyOptions {
+  /** Webhook events per second (default 50). */
+  rate?: number;
+  /** Measured seconds (default 10). */
+  seconds?: number;
+  /** Seconds at the same rate before measuring (JIT, connections, caches; default 2). */
+  warmupSeconds?: number;
+  redisUrl?: string;
+  /**
+   * The store: the embedded PGlite (default) or PostgreSQL at `databaseUrl` (a fresh schema, dropped
+   * afterwards). PGlite runs its queries on this process's thread; PostgreSQL in its own process.
+   */
+  store?: 'pglite' | 'postgres';
+  databaseUrl?: string;
+  /** Print the table (default true). */
+  print?: boolean;
+}
+
+export interface LatencyStats {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface WebhookLatencyFigures {
+  store: 'pglite' | 'postgres';
+  rate: number;
+  seconds: number;
+  events: number;
+  /** Deliveries answered 200. */
+  acknowledged: number;
+  /** Measured events whose write-back reached the sandbox. */
+  writtenBack: number;
+  failedJobs: number;
+  receiptToEnqueue: LatencyStats;
+  receiptToWriteBack: LatencyStats;
+  /** Mean requests the sandbox handled per event (reads and writes). */
+  vendorRequestsPerEvent: number;
+  /** CPU time of the runtime process per event (server, workers, store client). */
+  runtimeCpuMsPerEvent: number;
+  /** BullMQ queue wait and run time per queue. */
+  jobs: Record<string, { jobs: number; meanWaitMs: number; meanRunMs: number }>;
+  goals: { enqueueP95Ms: number; writeBackP95Ms: number; enqueueMet: boolean; writeBackMet: boolean };
+}
+
+function stats(values: number[]): LatencyStats {
+  const s = [...values].sort((a, b) => a - b);
+  const q = (p: number) => (s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!);
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { n: s.length, p50: r(q(50)), p95: r(q(95)), p99: r(q(99)), max: r(s[s.length - 1] ?? NaN) };
+}
+
+// ---- the vendor process ------------------------------------------------------------------------------
+
+interface StartMsg {
+  type: 'start';
+  webhookUrl: string;
+  rate: number;
+  total: number;
+  warmup: number;
+}
+interface EventRecord {
+  contactId: string;
+  warmup: boolean;
+  status: number;
+}
+interface ResultMsg {
+  type: 'result';
+  events: EventRecord[];
+  writes: Record<string, number>;
+  requests: number;
+  requestsBefore: number;
+}
+
+async function vendorMain(): Promise<void> {
+  const sb = await startHubSpotSandbox({ accessToken: TOKEN, limits: false, latencyMs: 0 });
+  const writes: Record<string, number> = {};
+  const mark = (contactId: string) => {
+    writes[contactId] ??= now();
+  };
+  // The first write for a contact: its task (created with its association) or our status properties.
+  const state = sb.state;
+  const associate = state.associate.bind(state);
+  state.associate = (fromType, fromId, toType, toId, silent) => {
+    if (fromType === 'tasks' && toType === 'contacts') mark(toId);
+    associate(fromType, fromId, toType, toId, silent);
+  };
+  const update = state.update.bind(state);
+  state.update = (type, rec, values) => {
+    if (type === 'contacts' && 'gdpr_status' in values) mark(rec.id);
+    update(type, rec, values);
+  };
+  process.send?.({ type: 'ready', url: sb.url, portalId: state.portalId });
+
+  process.on('message', (m: StartMsg | 'stop') => {
+    if (m === 'stop') {
+      void sb.close().then(() => process.exit(0));
+      return;
+    }
+    void (async () => {
+      const requestsBefore = sb.stats.requests;
+      const events: EventRecord[] = [];
+      const pending: Promise<void>[] = [];
+      const interval = 1000 / m.rate;
+      const t0 = performance.now();
+      for (let i = 0; i < m.total; i++) {
+        const wait = t0 + i * interval - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        // A person adds a contact and pastes a BSN into a note; HubSpot then tells us.
+        const c = state.insert('contacts', { email: `bench.${i}@example.nl`, firstname: 'Bench', lastname: `Person ${i}`, lifecyclestage: 'lead', hubspot_owner_id: state.owners[0]?.id ?? null });
+        const n = state.insert('notes', { hs_note_body: noteHtml(`Gebeld, BSN ${BSN} doorgegeven.`), hs_timestamp: state.stamp() });
+        state.associate('notes', n.id, 'contacts', c.id);
+        const body = JSON.stringify([
+          { eventId: 100_000 + i, subscriptionId: 1, portalId: state.portalId, appId: 1, occurredAt: Date.now(), subscriptionType: 'contact.creation', objectId: Number(c.id), attemptNumber: 0 },
+        ]);
+        const ts = String(Date.now());
+        const sig = createHmac('sha256', SECRET).update(`POST${m.webhookUrl}${body}${ts}`).digest('base64');
+        const rec: EventRecord = { contactId: c.id, warmup: i < m.warmup, status: 0 };
+        events.push(rec);
+        pending.push(
+          fetch(m.webhookUrl, {
+            method: 'POST',
+            body,
+            headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': ts, 'x-bench-contact': c.id },
+          }).then(
+            async (res) => {
+              rec.status = res.status;
+              await res.arrayBuffer();
+            },
+            () => {
+              rec.status = -1;
+            },
+          ),
+        );
+      }
+      await Promise.all(pending);
+      const until = performance.now() + 30_000;
+      while (performance.now() < until && events.some((e) => e.status === 200 && writes[e.contactId] === undefined)) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const result: ResultMsg = { type: 'result', events, writes, requests: sb.stats.requests, requestsBefore };
+      process.send?.(result);
+    })();
+  });
+}
+
+// ---- the runtime process -----------------------------------------------------------------------------
+
+function waitFor<T extends { type: string }>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMsg = (m: T) => {
+      if (m.type !== type) return;
+      child.off('message', onMsg);
+      resolve(m);
+    };
+    child.on('message', onMsg);
+    child.once('exit', (code) => reject(new Error(`vendor process exited (${code}) before '${type}'`)));
+  });
+}
+
+export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Promise<WebhookLatencyFigures> {
+  const rate = opts.rate ?? 50;
+  const seconds = opts.seconds ?? 10;
+  const warmupSeconds = opts.warmupSeconds ?? 2;
+  const redisUrl = opts.redisUrl ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  const backend = opts.store ?? 'pglite';
+  await assertRedisReachable(redisUrl);
+  const prefix = `bench-latency-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+
+  try {
+    const child = fork(__filename, [], {
+      execArgv: ['--require', require.resolve('tsx/cjs')],
+      env: { ...process.env, BENCH_WEBHOOK_LATENCY_ROLE: 'vendor' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    cleanups.push(async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send('stop');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      child.kill('SIGKILL');
+    });
+    const ready = await waitFor<{ type: 'ready'; url: string; portalId: number }>(child, 'ready');
+
+    // The runtime: store, one install scan, handlers, workers, the webhook app.
+    const storeEnv = { GDPR_CRM_MASTER_KEY: randomBytes(32).toString('base64') };
+    const schema = `bench_${randomBytes(4).toString('hex')}`;
+    const store =
+      backend === 'postgres'
+        ? await openStore({ databaseUrl: opts.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, schema, dataDir: os.tmpdir(), env: storeEnv })
+        : await openStore({ pglite: await PGlite.create(), dataDir: os.tmpdir(), env: storeEnv });
+    cleanups.push(async () => {
+      if (backend === 'postgres') await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db).catch(() => undefined);
+      await store.close();
+    });
+    const loaded = loadPolicy('avg-default');
+    const connectorFor = (portal: Portal, budget: RateBudget) => createConnector({ vendor: 'hubspot', tenantId: portal.tenantId, baseUrl: ready.url, accessToken: TOKEN, budget, options: { anonymiseKey: 'bench' } });
+    const install = createConnector({ vendor: 'hubspot', tenantId: 'bench', baseUrl: ready.url, accessToken: TOKEN, budget: createMemoryRateBudget({}) });
+    await runScan({ store, connector: install, policy: compilePolicy(loaded.pack), tenantId: 'bench', mode: 'full', now: new Date(), actor: 'bench' });
+    const handlers = createPipelineHandlers({ store, policyFor: () => loaded, connectorFor, actor: 'bench', secretsFor: () => ({ hubspotClientSecret: SECRET }) });
+    cleanups.push(() => handlers.close());
+    // No vendor budget: the sandbox has no limits here and the figure is our own overhead.
+    const workers = await startWorkers({ handlers, redisUrl, prefix, logger: silentLogger, limitsFor: () => ({}), concurrency: RUNTIME_CONCURRENCY });
+    cleanups.push(() => workers.close());
+    // Where the time goes: queue wait and run time per job (BullMQ's own timestamps).
+    const jobTimes: Record<string, { n: number; wait: number; run: number }> = {};
+    for (const w of workers.workers) {
+      w.on('completed', (job) => {
+        const e = (jobTimes[w.name] ??= { n: 0, wait: 0, run: 0 });
+        e.n++;
+        e.wait += (job.processedOn ?? job.timestamp) - job.timestamp;
+        e.run += (job.finishedOn ?? 0) - (job.processedOn ?? 0);
+      });
+    }
+    const queues = await openQueues({ redisUrl, prefix });
+    cleanups.push(() => queues.close());
+    const app = createApp({ queues, handlers, logger: silentLogger });
+    const receipt = new Map<string, number>();
+    const acked = new Map<string, number>();
+    const server: Server = createServer((req, res) => {
+      const t = now();
+      const id = req.headers['x-bench-contact'];
+      if (typeof id === 'string') {
+        receipt.set(id, t);
+        res.once('finish', () => res.statusCode === 200 && acked.set(id, now()));
+      }
+      app(req, res);
+    });
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        }),
+    );
+    const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/hubspot`;
+
+    const warmup = Math.round(rate * warmupSeconds);
+    const total = warmup + Math.round(rate * seconds);
+    const resultP = waitFor<ResultMsg>(child, 'result');
+    child.send({ type: 'start', webhookUrl, rate, total, warmup } satisfies StartMsg);
+    const cpu0 = process.cpuUsage();
+    const result = await resultP;
+    const cpu = process.cpuUsage(cpu0);
+
+    const measured = result.events.filter((e) => !e.warmup);
+    const enqueue: number[] = [];
+    const writeBack: number[] = [];
+    for (const e of measured) {
+      const r = receipt.get(e.contactId);
+      const a = acked.get(e.contactId);
+      const w = result.writes[e.contactId];
+      if (r !== undefined && a !== undefined) enqueue.push(a - r);
+      if (r !== undefined && w !== undefined) writeBack.push(w - r);
+    }
+    const failed = (await queues.evaluate.getJobCounts('failed')).failed + (await queues.apply.getJobCounts('failed')).failed;
+    const figures: WebhookLatencyFigures = {
+      store: backend,
+      rate,
+      seconds,
+      events: measured.length,
+      acknowledged: measured.filter((e) => e.status === 200).length,
+      writtenBack: writeBack.length,
+      failedJobs: failed,
+      receiptToEnqueue: stats(enqueue),
+      receiptToWriteBack: stats(writeBack),
+      vendorRequestsPerEvent: Math.round(((result.requests - result.requestsBefore) / result.events.length) * 10) / 10,
+      runtimeCpuMsPerEvent: Math.round(((cpu.user + cpu.system) / 1000 / result.events.length) * 10) / 10,
+      jobs: Object.fromEntries(Object.entries(jobTimes).map(([q, e]) => [q, { jobs: e.n, meanWaitMs: Math.round(e.wait / e.n), meanRunMs: Math.round(e.run / e.n) }])),
+      goals: { enqueueP95Ms: 20, writeBackP95Ms: 200, enqueueMet: false, writeBackMet: false },
+    };
+    figures.goals.enqueueMet = figures.receiptToEnqueue.p95 < 20 && figures.acknowledged === figures.events;
+    figures.goals.writeBackMet = figures.receiptToWriteBack.p95 < 200 && figures.writtenBack === figures.events;
+    if (opts.print !== false) printFigures(figures);
+    return figures;
+  } finally {
+    await cleanup();
+    const r = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await r.del(...keys);
+      } while (cursor !== '0');
+    } finally {
+      r.disconnect();
+    }
+  }
+}
+
+export function printFigures(f: WebhookLatencyFigures): void {
+  const row = (label: string, s: LatencyStats, goal: number, met: boolean) =>
+    `${label.padEnd(28)}${String(s.n).padStart(5)}${s.p50.toFixed(1).padStart(9)}${s.p95.toFixed(1).padStart(9)}${s.p99.toFixed(1).padStart(9)}${s.max.toFixed(1).padStart(9)}   p95 < ${goal} ms: ${met ? 'yes' : 'NO'}`;
+  console.log(
+    [
+      `webhook latency, store ${f.store}: ${f.rate} events/s for ${f.seconds} s (HubSpot sandbox, latency 0, no vendor limits; real Redis)`,
+      `${'ms'.padEnd(28)}${'n'.padStart(5)}${'p50'.padStart(9)}${'p95'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}`,
+      row('receipt -> durable enqueue', f.receiptToEnqueue, f.goals.enqueueP95Ms, f.goals.enqueueMet),
+      row('receipt -> write-back', f.receiptToWriteBack, f.goals.writeBackP95Ms, f.goals.writeBackMet),
+      `events ${f.events}, acknowledged ${f.acknowledged}, written back ${f.writtenBack}, failed jobs ${f.failedJobs}; per event: ${f.vendorRequestsPerEvent} vendor requests, ${f.runtimeCpuMsPerEvent} ms runtime CPU`,
+      `jobs: ${Object.entries(f.jobs).map(([q, j]) => `${q} ${j.jobs} (mean wait ${j.meanWaitMs} ms, run ${j.meanRunMs} ms)`).join('; ')}`,
+    ].join('\n'),
+  );
+}
+
+function parseArgs(argv: string[]): WebhookLatencyOptions & { stores: ('pglite' | 'postgres')[] } {
+  const num = (flag: string) => {
+    const i = argv.indexOf(flag);
+    if (i < 0) return undefined;
+    const v = Number(argv[i + 1]);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`${flag} needs a positive number`);
+    return v;
+  };
+  const si = argv.indexOf('--store');
+  const store = si >= 0 ? argv[si + 1] : 'both';
+  if (store !== 'pglite' && store !== 'postgres' && store !== 'both') throw new Error('--store is pglite, postgres or both');
+  return { rate: num('--rate'), seconds: num('--seconds'), warmupSeconds: num('--warmup'), stores: store === 'both' ? ['pglite', 'postgres'] : [store] };
+}
+
+/** Runs the bench for each store; PostgreSQL only when reachable (DATABASE_URL or the local default). */
+export async function runWebhookLatencyBench(argv: string[] = []): Promise<WebhookLatencyFigures[]> {
+  const { stores, ...o } = parseArgs(argv);
+  const out: WebhookLatencyFigures[] = [];
+  for (const store of stores) {
+    if (store === 'postgres') {
+      const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+      const { Client } = require('pg') as typeof import('pg');
+      const c = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+      const reachable = await c.connect().then(() => true, () => false);
+      await c.end().catch(() => undefined);
+      if (!reachable) {
+        console.log(`(PostgreSQL not reachable at DATABASE_URL or ${DEFAULT_DATABASE_URL}: skipped)`);
+        continue;
+      }
+    }
+    out.push(await benchWebhookLatency({ ...o, store }));
+  }
+  return out;
+}
+
+if (require.main === module) {
+  if (process.env.BENCH_WEBHOOK_LATENCY_ROLE === 'vendor') {
+    vendorMain().catch((e: unknown) => {
+      console.error(`vendor process failed: ${(e as Error).message}`);
+      process.exit(1);
+    });
+  } else {
+    runWebhookLatencyBench(process.argv.slice(2))
+      .then(() => process.exit(0))
+      .catch((e: unknown) => {
+        console.error(e instanceof Error ? e.message : 'bench failed');
+        process.exit(1);
+      });
+  }
+}
