@@ -12,7 +12,7 @@
  * job is in Redis) leaves; write-back is when the sandbox handles the first write for that contact
  * (the cleanup task or the status). Times are epoch high-resolution clocks of the two processes.
  *
- *   npx tsx bench/webhook-latency.ts [--rate N] [--seconds N] [--warmup N] [--store pglite|postgres|both]
+ *   npx tsx bench/webhook-latency.ts [--rate N] [--seconds N] [--warmup N] [--store pglite|postgres|both] [--worker-processes N]
  * (default both stores; PostgreSQL at DATABASE_URL or postgres://postgres@127.0.0.1:5432/test, skipped when unreachable)
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -30,7 +30,7 @@ import { createMemoryRateBudget } from '../connectors/memory-rate-budget';
 import type { RateBudget } from '../connectors/types';
 import { openQueues } from '../src/jobs/queues';
 import { assertRedisReachable, DEFAULT_REDIS_URL } from '../src/jobs/redis';
-import { silentLogger } from '../src/jobs/types';
+import { silentLogger, type PipelineHandlers } from '../src/jobs/types';
 import { startWorkers } from '../src/jobs/workers';
 import type { Portal } from '../src/model';
 import { runScan } from '../src/pipeline/scan';
@@ -38,7 +38,7 @@ import { compilePolicy } from '../src/policy/compile';
 import { loadPolicy } from '../src/policy/load';
 import { createPipelineHandlers, RUNTIME_CONCURRENCY } from '../src/runtime/pipeline-handlers';
 import { createApp } from '../src/server/app';
-import { openStore } from '../src/store';
+import { openStore, type Store } from '../src/store';
 
 const TOKEN = 'bench-latency-token';
 const SECRET = 'bench-latency-app-secret';
@@ -61,6 +61,11 @@ export interface WebhookLatencyOptions {
    */
   store?: 'pglite' | 'postgres';
   databaseUrl?: string;
+  /**
+   * 0 (default): the workers run in the webhook server's process, as `gdpr-crm serve --workers`.
+   * N > 0: N separate worker processes (`gdpr-crm serve` plus worker services; PostgreSQL only).
+   */
+  workerProcesses?: number;
   /** Print the table (default true). */
   print?: boolean;
 }
@@ -75,6 +80,7 @@ export interface LatencyStats {
 
 export interface WebhookLatencyFigures {
   store: 'pglite' | 'postgres';
+  workerProcesses: number;
   rate: number;
   seconds: number;
   events: number;
@@ -87,7 +93,7 @@ export interface WebhookLatencyFigures {
   receiptToWriteBack: LatencyStats;
   /** Mean requests the sandbox handled per event (reads and writes). */
   vendorRequestsPerEvent: number;
-  /** CPU time of the runtime process per event (server, workers, store client). */
+  /** CPU time of the server process per event (with the workers when they run in it). */
   runtimeCpuMsPerEvent: number;
   /** BullMQ queue wait and run time per queue. */
   jobs: Record<string, { jobs: number; meanWaitMs: number; meanRunMs: number }>;
@@ -195,6 +201,60 @@ async function vendorMain(): Promise<void> {
   });
 }
 
+// ---- worker processes (--worker-processes N) ---------------------------------------------------------
+
+interface WorkerEnv {
+  sandboxUrl: string;
+  databaseUrl: string;
+  schema: string;
+  masterKey: string;
+  prefix: string;
+  redisUrl: string;
+}
+
+/** The runtime's handlers over a store (the same in the server process and in worker processes). */
+function benchHandlers(store: Store, sandboxUrl: string) {
+  const loaded = loadPolicy('avg-default');
+  const connectorFor = (portal: Portal, budget: RateBudget) => createConnector({ vendor: 'hubspot', tenantId: portal.tenantId, baseUrl: sandboxUrl, accessToken: TOKEN, budget, options: { anonymiseKey: 'bench' } });
+  return createPipelineHandlers({ store, policyFor: () => loaded, connectorFor, actor: 'bench', secretsFor: () => ({ hubspotClientSecret: SECRET }) });
+}
+
+/** No vendor budget: the sandbox has no limits here and the figure is our own overhead. */
+const benchWorkers = (handlers: PipelineHandlers, redisUrl: string, prefix: string) =>
+  startWorkers({ handlers, redisUrl, prefix, logger: silentLogger, limitsFor: () => ({}), concurrency: RUNTIME_CONCURRENCY });
+
+async function workerMain(): Promise<void> {
+  const w = JSON.parse(process.env.BENCH_WEBHOOK_LATENCY_WORKER ?? '{}') as WorkerEnv;
+  const store = await openStore({ databaseUrl: w.databaseUrl, schema: w.schema, dataDir: os.tmpdir(), env: { GDPR_CRM_MASTER_KEY: w.masterKey } });
+  const handlers = benchHandlers(store, w.sandboxUrl);
+  const rt = await benchWorkers(handlers, w.redisUrl, w.prefix);
+  process.on('message', (m) => {
+    if (m !== 'stop') return;
+    void rt
+      .close()
+      .then(() => handlers.close())
+      .then(() => store.close())
+      .finally(() => process.exit(0));
+  });
+  process.send?.({ type: 'ready' });
+}
+
+function forkRole(role: 'vendor' | 'worker', extraEnv: Record<string, string> = {}): ChildProcess {
+  return fork(__filename, [], {
+    execArgv: ['--require', require.resolve('tsx/cjs')],
+    env: { ...process.env, BENCH_WEBHOOK_LATENCY_ROLE: role, ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.send('stop');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  child.kill('SIGKILL');
+}
+
 // ---- the runtime process -----------------------------------------------------------------------------
 
 function waitFor<T extends { type: string }>(child: ChildProcess, type: string): Promise<T> {
@@ -205,7 +265,7 @@ function waitFor<T extends { type: string }>(child: ChildProcess, type: string):
       resolve(m);
     };
     child.on('message', onMsg);
-    child.once('exit', (code) => reject(new Error(`vendor process exited (${code}) before '${type}'`)));
+    child.once('exit', (code) => reject(new Error(`a bench process exited (${code}) before '${type}'`)));
   });
 }
 
@@ -215,6 +275,8 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
   const warmupSeconds = opts.warmupSeconds ?? 2;
   const redisUrl = opts.redisUrl ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
   const backend = opts.store ?? 'pglite';
+  const workerProcesses = opts.workerProcesses ?? 0;
+  if (workerProcesses > 0 && backend !== 'postgres') throw new Error('separate worker processes need PostgreSQL (PGlite is one process)');
   await assertRedisReachable(redisUrl);
   const prefix = `bench-latency-${process.pid}-${randomBytes(3).toString('hex')}`;
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -223,49 +285,34 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
   };
 
   try {
-    const child = fork(__filename, [], {
-      execArgv: ['--require', require.resolve('tsx/cjs')],
-      env: { ...process.env, BENCH_WEBHOOK_LATENCY_ROLE: 'vendor' },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    cleanups.push(async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send('stop');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      child.kill('SIGKILL');
-    });
+    const child = forkRole('vendor');
+    cleanups.push(() => stopChild(child));
     const ready = await waitFor<{ type: 'ready'; url: string; portalId: number }>(child, 'ready');
 
     // The runtime: store, one install scan, handlers, workers, the webhook app.
     const storeEnv = { GDPR_CRM_MASTER_KEY: randomBytes(32).toString('base64') };
     const schema = `bench_${randomBytes(4).toString('hex')}`;
+    const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
     const store =
       backend === 'postgres'
-        ? await openStore({ databaseUrl: opts.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, schema, dataDir: os.tmpdir(), env: storeEnv })
+        ? await openStore({ databaseUrl, schema, dataDir: os.tmpdir(), env: storeEnv })
         : await openStore({ pglite: await PGlite.create(), dataDir: os.tmpdir(), env: storeEnv });
     cleanups.push(async () => {
       if (backend === 'postgres') await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db).catch(() => undefined);
       await store.close();
     });
-    const loaded = loadPolicy('avg-default');
-    const connectorFor = (portal: Portal, budget: RateBudget) => createConnector({ vendor: 'hubspot', tenantId: portal.tenantId, baseUrl: ready.url, accessToken: TOKEN, budget, options: { anonymiseKey: 'bench' } });
     const install = createConnector({ vendor: 'hubspot', tenantId: 'bench', baseUrl: ready.url, accessToken: TOKEN, budget: createMemoryRateBudget({}) });
-    await runScan({ store, connector: install, policy: compilePolicy(loaded.pack), tenantId: 'bench', mode: 'full', now: new Date(), actor: 'bench' });
-    const handlers = createPipelineHandlers({ store, policyFor: () => loaded, connectorFor, actor: 'bench', secretsFor: () => ({ hubspotClientSecret: SECRET }) });
+    await runScan({ store, connector: install, policy: compilePolicy(loadPolicy('avg-default').pack), tenantId: 'bench', mode: 'full', now: new Date(), actor: 'bench' });
+    const handlers = benchHandlers(store, ready.url);
     cleanups.push(() => handlers.close());
-    // No vendor budget: the sandbox has no limits here and the figure is our own overhead.
-    const workers = await startWorkers({ handlers, redisUrl, prefix, logger: silentLogger, limitsFor: () => ({}), concurrency: RUNTIME_CONCURRENCY });
-    cleanups.push(() => workers.close());
-    // Where the time goes: queue wait and run time per job (BullMQ's own timestamps).
-    const jobTimes: Record<string, { n: number; wait: number; run: number }> = {};
-    for (const w of workers.workers) {
-      w.on('completed', (job) => {
-        const e = (jobTimes[w.name] ??= { n: 0, wait: 0, run: 0 });
-        e.n++;
-        e.wait += (job.processedOn ?? job.timestamp) - job.timestamp;
-        e.run += (job.finishedOn ?? 0) - (job.processedOn ?? 0);
-      });
+    if (workerProcesses === 0) {
+      const workers = await benchWorkers(handlers, redisUrl, prefix);
+      cleanups.push(() => workers.close());
+    } else {
+      const env: WorkerEnv = { sandboxUrl: ready.url, databaseUrl, schema, masterKey: storeEnv.GDPR_CRM_MASTER_KEY, prefix, redisUrl };
+      const kids = Array.from({ length: workerProcesses }, () => forkRole('worker', { BENCH_WEBHOOK_LATENCY_WORKER: JSON.stringify(env) }));
+      cleanups.push(() => Promise.all(kids.map(stopChild)));
+      await Promise.all(kids.map((k) => waitFor(k, 'ready')));
     }
     const queues = await openQueues({ redisUrl, prefix });
     cleanups.push(() => queues.close());
@@ -311,8 +358,20 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
       if (r !== undefined && w !== undefined) writeBack.push(w - r);
     }
     const failed = (await queues.evaluate.getJobCounts('failed')).failed + (await queues.apply.getJobCounts('failed')).failed;
+    // Where the time goes: queue wait and run time per job (BullMQ's own timestamps, any process).
+    const jobTimes: Record<string, { n: number; wait: number; run: number }> = {};
+    for (const q of [queues.evaluate, queues.apply]) {
+      for (const job of await q.getJobs(['completed'], 0, 5000)) {
+        if (!job?.processedOn || !job.finishedOn) continue;
+        const e = (jobTimes[q.name] ??= { n: 0, wait: 0, run: 0 });
+        e.n++;
+        e.wait += job.processedOn - job.timestamp;
+        e.run += job.finishedOn - job.processedOn;
+      }
+    }
     const figures: WebhookLatencyFigures = {
       store: backend,
+      workerProcesses,
       rate,
       seconds,
       events: measured.length,
@@ -351,11 +410,11 @@ export function printFigures(f: WebhookLatencyFigures): void {
     `${label.padEnd(28)}${String(s.n).padStart(5)}${s.p50.toFixed(1).padStart(9)}${s.p95.toFixed(1).padStart(9)}${s.p99.toFixed(1).padStart(9)}${s.max.toFixed(1).padStart(9)}   p95 < ${goal} ms: ${met ? 'yes' : 'NO'}`;
   console.log(
     [
-      `webhook latency, store ${f.store}: ${f.rate} events/s for ${f.seconds} s (HubSpot sandbox, latency 0, no vendor limits; real Redis)`,
+      `webhook latency, store ${f.store}, ${f.workerProcesses === 0 ? 'workers in the server process' : `${f.workerProcesses} worker processes`}: ${f.rate} events/s for ${f.seconds} s (HubSpot sandbox, latency 0, no vendor limits; real Redis)`,
       `${'ms'.padEnd(28)}${'n'.padStart(5)}${'p50'.padStart(9)}${'p95'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}`,
       row('receipt -> durable enqueue', f.receiptToEnqueue, f.goals.enqueueP95Ms, f.goals.enqueueMet),
       row('receipt -> write-back', f.receiptToWriteBack, f.goals.writeBackP95Ms, f.goals.writeBackMet),
-      `events ${f.events}, acknowledged ${f.acknowledged}, written back ${f.writtenBack}, failed jobs ${f.failedJobs}; per event: ${f.vendorRequestsPerEvent} vendor requests, ${f.runtimeCpuMsPerEvent} ms runtime CPU`,
+      `events ${f.events}, acknowledged ${f.acknowledged}, written back ${f.writtenBack}, failed jobs ${f.failedJobs}; per event: ${f.vendorRequestsPerEvent} vendor requests, ${f.runtimeCpuMsPerEvent} ms CPU in the server process`,
       `jobs: ${Object.entries(f.jobs).map(([q, j]) => `${q} ${j.jobs} (mean wait ${j.meanWaitMs} ms, run ${j.meanRunMs} ms)`).join('; ')}`,
     ].join('\n'),
   );
@@ -372,7 +431,10 @@ function parseArgs(argv: string[]): WebhookLatencyOptions & { stores: ('pglite' 
   const si = argv.indexOf('--store');
   const store = si >= 0 ? argv[si + 1] : 'both';
   if (store !== 'pglite' && store !== 'postgres' && store !== 'both') throw new Error('--store is pglite, postgres or both');
-  return { rate: num('--rate'), seconds: num('--seconds'), warmupSeconds: num('--warmup'), stores: store === 'both' ? ['pglite', 'postgres'] : [store] };
+  const wp = argv.indexOf('--worker-processes');
+  const workerProcesses = wp >= 0 ? Number(argv[wp + 1]) : 0;
+  if (!Number.isInteger(workerProcesses) || workerProcesses < 0) throw new Error('--worker-processes needs a whole number');
+  return { rate: num('--rate'), seconds: num('--seconds'), warmupSeconds: num('--warmup'), workerProcesses, stores: store === 'both' ? (workerProcesses > 0 ? ['postgres'] : ['pglite', 'postgres']) : [store] };
 }
 
 /** Runs the bench for each store; PostgreSQL only when reachable (DATABASE_URL or the local default). */
@@ -397,9 +459,10 @@ export async function runWebhookLatencyBench(argv: string[] = []): Promise<Webho
 }
 
 if (require.main === module) {
-  if (process.env.BENCH_WEBHOOK_LATENCY_ROLE === 'vendor') {
-    vendorMain().catch((e: unknown) => {
-      console.error(`vendor process failed: ${(e as Error).message}`);
+  const role = process.env.BENCH_WEBHOOK_LATENCY_ROLE;
+  if (role === 'vendor' || role === 'worker') {
+    (role === 'vendor' ? vendorMain() : workerMain()).catch((e: unknown) => {
+      console.error(`${role} process failed: ${(e as Error).message}`);
       process.exit(1);
     });
   } else {
