@@ -16,3 +16,10 @@ export async function createPipelineHandlers(): Promise<PipelineHandlers> {
   });
   return (await opened).handlers;
 }
+
+/** Closes what createPipelineHandlers opened (tests; Lambda containers simply end). */
+export async function closePipelineHandlers(): Promise<void> {
+  const o = opened;
+  opened = null;
+  if (o) await (await o).close();
+}

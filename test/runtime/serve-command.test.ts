@@ -18,6 +18,7 @@ import { compilePolicy } from '../../src/policy/compile';
 import { loadPolicy } from '../../src/policy/load';
 import { openStore } from '../../src/store';
 import { deletePrefix, eventually, requireRedis, REDIS_URL, uniquePrefix } from '../jobs/helpers';
+import { closePipelineHandlers, createPipelineHandlers } from '../../src/runtime/env-handlers';
 import { addContact, BSN, tasksOf, TOKEN } from './fixtures';
 
 const SECRET = 'serve-app-secret';
@@ -123,4 +124,19 @@ test('bad arguments are refused with a message; --help documents the environment
   serve.configureOutput({ writeOut: (s) => (out += s) });
   serve.outputHelp();
   for (const v of ['--workers', 'HUBSPOT_CLIENT_SECRET', 'ZOHO_CHANNEL_TOKEN', 'SALESFORCE_ORG_IDS', 'REDIS_URL']) expect(out).toContain(v);
+});
+
+test('the Lambda handlers module builds the same handlers from process.env (GDPR_CRM_HANDLERS_MODULE=../runtime/env-handlers)', async () => {
+  const saved = { ...process.env };
+  Object.assign(process.env, env, { SALESFORCE_ORG_IDS: '' });
+  try {
+    const h = await createPipelineHandlers();
+    expect(await createPipelineHandlers()).toBe(h); // one per container
+    expect(await h.listPortals!()).toEqual([{ portalId }]);
+    expect(await h.resolvePortal('hubspot', String(sb.state.portalId))).toEqual({ portalId, secrets: { hubspotClientSecret: SECRET } });
+  } finally {
+    await closePipelineHandlers();
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
 });
