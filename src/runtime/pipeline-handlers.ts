@@ -472,6 +472,7 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
     });
   };
   // applyPlan writes each action's result and audit row in turn: several batches in flight keep the vendor and the store busy.
+  // Batches stay as large as the vendors' (100): at real rate limits, fewer larger write-backs go further.
   const applies = new Batcher<ApplyItem, ApplyCounts>((_key, items) => applyBatch(items), { maxInFlight: 4 });
 
   const handlers: RuntimePipelineHandlers = {
