@@ -28,10 +28,16 @@ export interface CompiledPolicy {
   categoryOf(name: string): DataCategory | null;
   /** True when some purpose needs this property (by name or category); with `stage`, only purposes that apply to that lifecycle stage. */
   isNeeded(name: string, category: DataCategory, stage?: string): boolean;
-  /** Purposes that a law obliges us to keep this category for. */
-  legalPurposesFor(category: DataCategory): CompiledPurpose[];
-  /** Purposes with explicit consent that need a special category. */
-  explicitPurposesFor(category: DataCategory): CompiledPurpose[];
+  /** Purposes that a law obliges us to keep this category for. Cached: do not mutate. */
+  legalPurposesFor(category: DataCategory): readonly CompiledPurpose[];
+  /** Purposes with explicit consent that need a special category. Cached: do not mutate. */
+  explicitPurposesFor(category: DataCategory): readonly CompiledPurpose[];
+  /** Purposes (in pack order) whose use is signalled by this filled property. Cached: do not mutate. */
+  purposesUsingProperty(name: string): readonly CompiledPurpose[];
+  /** Purposes (in pack order) whose use is signalled by this subscription (lower-cased name). Cached: do not mutate. */
+  purposesUsingSubscription(lowerName: string): readonly CompiledPurpose[];
+  /** True when some purpose is signalled by properties. */
+  hasPropertyUse: boolean;
   forbidden: ReadonlySet<DataCategory>;
   alwaysAllowed: ReadonlySet<DataCategory>;
   /** Every property name (exact, not glob) the pack mentions; the connector fetches these. */
@@ -92,21 +98,39 @@ export function compilePolicy(pack: PolicyPack): CompiledPolicy {
     source: p,
   }));
 
-  const neededCache = new Map<string, boolean>();
+  // [stage ->] category -> property name -> needed; nested maps, so a lookup builds no key string.
+  const neededAnyStage = new Map<DataCategory, Map<string, boolean>>();
+  const neededByStage = new Map<string, Map<DataCategory, Map<string, boolean>>>();
   const alwaysAllowed = new Set(pack.alwaysAllowedCategories);
   const isNeeded = (name: string, category: DataCategory, stage?: string): boolean => {
     if (alwaysAllowed.has(category)) return true;
-    const key = `${category}\u0000${name}\u0000${stage ?? ''}`;
-    let hit = neededCache.get(key);
+    let byCategory = stage === undefined ? neededAnyStage : neededByStage.get(stage);
+    if (!byCategory) neededByStage.set(stage!, (byCategory = new Map()));
+    let byName = byCategory.get(category);
+    if (!byName) byCategory.set(category, (byName = new Map()));
+    let hit = byName.get(name);
     if (hit === undefined) {
       hit = purposes.some(
         (p) =>
           (stage === undefined || !p.lifecycle || p.lifecycle.has(stage)) &&
           (p.neededCategories.has(category) || p.legalCategories.has(category) || p.neededProperties(name)),
       );
-      neededCache.set(key, hit);
+      byName.set(name, hit);
     }
     return hit;
+  };
+
+  /** Memoises a list of purposes per key (the lists are shared: callers only read them). */
+  const memoList = <K>(select: (key: K) => CompiledPurpose[]): ((key: K) => readonly CompiledPurpose[]) => {
+    const cache = new Map<K, readonly CompiledPurpose[]>();
+    return (key) => {
+      let hit = cache.get(key);
+      if (hit === undefined) {
+        hit = select(key);
+        cache.set(key, hit);
+      }
+      return hit;
+    };
   };
 
   const mentioned = new Set<string>();
@@ -124,8 +148,11 @@ export function compilePolicy(pack: PolicyPack): CompiledPolicy {
     },
     categoryOf,
     isNeeded,
-    legalPurposesFor: (c) => purposes.filter((p) => p.legalCategories.has(c)),
-    explicitPurposesFor: (c) => purposes.filter((p) => p.explicitConsent && p.neededCategories.has(c)),
+    legalPurposesFor: memoList((c: DataCategory) => purposes.filter((p) => p.legalCategories.has(c))),
+    explicitPurposesFor: memoList((c: DataCategory) => purposes.filter((p) => p.explicitConsent && p.neededCategories.has(c))),
+    purposesUsingProperty: memoList((name: string) => purposes.filter((p) => p.hasPropertyUse && p.usedByProperty(name))),
+    purposesUsingSubscription: memoList((lower: string) => purposes.filter((p) => p.subscriptions.has(lower))),
+    hasPropertyUse: purposes.some((p) => p.hasPropertyUse),
     forbidden: new Set(pack.forbiddenCategories),
     alwaysAllowed,
     mentionedProperties: [...mentioned],
