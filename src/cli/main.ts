@@ -23,6 +23,7 @@ import { connectorFromEnv } from './connect';
 import { evaluateCommand } from './evaluate-command';
 import { openInput } from './jsonl';
 import { jsonSchemas } from './schema-command';
+import { registerServe } from './serve-command';
 import { printApply, printPlan, printScanSummary } from './summary';
 
 const program = new Command();
@@ -231,6 +232,8 @@ program
       await store.close();
     }
   });
+
+registerServe(program);
 
 async function onlyPortal(store: { listPortals(): Promise<{ id: string }[]> }): Promise<string> {
   const ps = await store.listPortals();

@@ -48,7 +48,13 @@ export async function openQueues(opts: OpenQueuesOptions = {}): Promise<QueueSet
   const redis = createRedis(url, 'client');
   await waitReady(redis);
   const defaultJobOptions = { ...DEFAULT_JOB_OPTIONS, ...opts.jobOptions };
-  const make = <T>(name: string) => new Queue<T>(name, { connection: redis, prefix, defaultJobOptions });
+  // Without a listener an 'error' (Redis gone) is thrown as an unhandled event; one line each is enough,
+  // the webhook route answers 503 on its own failed add and ioredis reconnects.
+  const make = <T>(name: string) => {
+    const q = new Queue<T>(name, { connection: redis, prefix, defaultJobOptions });
+    q.on('error', (e: Error) => process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), event: 'queue.error', queue: name, error: e.message.split('\n')[0] })}\n`));
+    return q;
+  };
   const qs: QueueSet = {
     prefix,
     redis,

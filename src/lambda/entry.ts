@@ -1,7 +1,7 @@
 /**
  * The Lambda entry points serverless.yml names. Cold start opens the queues (REDIS_URL) once per
  * container and loads the pipeline's handlers from the module named by GDPR_CRM_HANDLERS_MODULE
- * (default ../pipeline/handlers), which must export `createPipelineHandlers(): Promise<PipelineHandlers>`.
+ * (default ../runtime/env-handlers: the store, policies and connectors from the environment), which must export `createPipelineHandlers(): Promise<PipelineHandlers>`.
  */
 import { openQueues } from '../jobs/queues';
 import { stderrLogger, type PipelineHandlers } from '../jobs/types';
@@ -10,7 +10,7 @@ import { createLambdaHandlers, type LambdaDeps } from './handlers';
 let deps: Promise<LambdaDeps> | null = null;
 
 async function load(): Promise<LambdaDeps> {
-  const modulePath = process.env.GDPR_CRM_HANDLERS_MODULE ?? '../pipeline/handlers';
+  const modulePath = process.env.GDPR_CRM_HANDLERS_MODULE ?? '../runtime/env-handlers';
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(modulePath) as { createPipelineHandlers?: () => Promise<PipelineHandlers> };
   if (typeof mod.createPipelineHandlers !== 'function') throw new Error(`${modulePath} does not export createPipelineHandlers()`);

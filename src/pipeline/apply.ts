@@ -58,6 +58,11 @@ function categoryFamily(detector: string, wanted: ReadonlySet<string>): boolean 
   return (detector === 'bsn' && wanted.has('national_id')) || (detector === 'iban' && wanted.has('financial'));
 }
 
+/** Connector errors carry vendor codes and ids, never values; keep the first line only. */
+function safeMessage(e: unknown): string {
+  return ((e as Error)?.message ?? String(e)).split('\n')[0]!.slice(0, 300);
+}
+
 export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
   const { store, connector, policy, plan, now } = opts;
   const nowIso = now.toISOString();
@@ -68,7 +73,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
   };
 
   const runnable: Action[] = [];
-  /** Sent by an earlier run that stopped before recording a result: its effect may already be in place. */
+  /** Tried by an earlier run that stopped or failed part-way: its effect may already be in place. */
   const interrupted = new Set<string>();
   for (const a of plan.actions) {
     if (a.portalId !== plan.portalId) throw new Error(`plan is inconsistent: action ${a.id} belongs to another portal`);
@@ -81,7 +86,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
       summary.alreadyDone += 1;
       continue;
     }
-    if (state === 'running') interrupted.add(a.id);
+    if (state === 'running' || state === 'failed') interrupted.add(a.id);
     runnable.push(a);
   }
   if (opts.dryRun) {
@@ -129,7 +134,15 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
   let processed = 0;
   for (let i = 0; i < runnable.length; i += batchSize) {
     const batch = runnable.slice(i, i + batchSize);
-    await reread(batch.filter((a) => a.destructive).map((a) => a.contactId));
+    try {
+      await reread(batch.filter((a) => a.destructive).map((a) => a.contactId));
+    } catch (e) {
+      // A failed read fails this batch, not the run: the next apply retries these actions.
+      for (const a of batch) await record(a, { actionId: a.id, status: 'failed', detail: `re-check read failed: ${safeMessage(e)}` });
+      processed += batch.length;
+      opts.onProgress?.({ phase: 'apply', done: processed, total: runnable.length, failed: summary.failed });
+      continue;
+    }
     const send: Action[] = [];
     for (const a of batch) {
       if (!a.destructive) {
@@ -146,7 +159,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
         // After an interruption the cause is usually gone because this action already went out:
         // that is not a cancellation, and the audit must not say so.
         const detail = interrupted.has(a.id)
-          ? 'cause no longer present; an earlier interrupted run had sent this action'
+          ? 'cause no longer present after an earlier attempt (which may have sent this action)'
           : 'cancelled: the cause has gone away';
         await record(a, { actionId: a.id, status: 'skipped', detail });
         continue;
@@ -167,7 +180,13 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
       send.push(a);
     }
     for (const a of send) await store.markActionStarted(a.id);
-    const results = send.length > 0 ? await connector.apply(send) : [];
+    let results: ActionResult[] = [];
+    try {
+      results = send.length > 0 ? await connector.apply(send) : [];
+    } catch (e) {
+      const detail = `write-back failed: ${safeMessage(e)}`;
+      results = send.map((a) => ({ actionId: a.id, status: 'failed' as const, detail }));
+    }
     const byId = new Map(results.map((r) => [r.actionId, r]));
     for (const a of send) {
       await record(a, byId.get(a.id) ?? { actionId: a.id, status: 'failed', detail: 'connector returned no result' });
