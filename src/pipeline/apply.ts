@@ -4,11 +4,12 @@
  * failure half-way finishes the rest. Before a destructive action the contact is read again and
  * re-evaluated: if the cause has gone away (consent given, new activity) the action is cancelled.
  */
-import type { Connector } from '../../connectors/types';
+import { STATUS_PROPERTIES, type Connector } from '../../connectors/types';
 import { detect } from '../detect';
 import type { Action, ActionResult, Contact, Plan } from '../model';
 import type { CompiledPolicy } from '../policy/compile';
 import { evaluateContact } from '../policy/evaluate';
+import { actionId } from '../policy/plan';
 import type { Store } from '../store';
 import { appendAudit } from '../audit';
 import type { ProgressFn } from './progress';
@@ -35,6 +36,8 @@ export interface ApplySummary {
   notDueYet: number;
   byType: Record<string, { done: number; failed: number; skipped: number; cancelled: number }>;
   dryRun: boolean;
+  /** Contacts whose gdpr_status was moved on (anonymised / resolved) after their last pending action ran. */
+  statusUpdates: number;
 }
 
 const FINISHED = new Set(['done', 'skipped', 'cancelled']);
@@ -66,12 +69,13 @@ function safeMessage(e: unknown): string {
 export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
   const { store, connector, policy, plan, now } = opts;
   const nowIso = now.toISOString();
-  const summary: ApplySummary = { total: plan.actions.length, done: 0, skipped: 0, failed: 0, cancelled: 0, alreadyDone: 0, notDueYet: 0, byType: {}, dryRun: opts.dryRun === true };
+  const summary: ApplySummary = { total: plan.actions.length, done: 0, skipped: 0, failed: 0, cancelled: 0, alreadyDone: 0, notDueYet: 0, byType: {}, dryRun: opts.dryRun === true, statusUpdates: 0 };
   const bump = (a: Action, k: 'done' | 'failed' | 'skipped' | 'cancelled') => {
     const t = (summary.byType[a.type] ??= { done: 0, failed: 0, skipped: 0, cancelled: 0 });
     t[k] += 1;
   };
 
+  const finishedDestructive: { action: Action; done: boolean }[] = [];
   const runnable: Action[] = [];
   /** Tried by an earlier run that stopped or failed part-way: its effect may already be in place. */
   const interrupted = new Set<string>();
@@ -97,6 +101,10 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
 
   const record = async (a: Action, r: ActionResult) => {
     await store.markActionResult(a.id, r);
+    // Finished one way or another (done, or its cause gone): the contact's status may move on.
+    if (a.destructive && a.type !== 'gdpr_delete' && (r.status === 'done' || (r.status === 'skipped' && !r.detail?.startsWith('contact no longer exists')))) {
+      finishedDestructive.push({ action: a, done: r.status === 'done' });
+    }
     await appendAudit(store, {
       actor: opts.actor,
       tenantId: plan.tenantId,
@@ -131,6 +139,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
     }
   };
   const batchSize = opts.batchSize ?? 100;
+  const pendingAtStart = new Set((await store.listOpenActions(plan.portalId)).filter((a) => a.destructive).map((a) => a.contactId));
   let processed = 0;
   for (let i = 0; i < runnable.length; i += batchSize) {
     const batch = runnable.slice(i, i + batchSize);
@@ -145,6 +154,11 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
     }
     const send: Action[] = [];
     for (const a of batch) {
+      if (a.type === 'set_status' && a.values[STATUS_PROPERTIES.status] === 'action_pending' && !pendingAtStart.has(a.contactId)) {
+        // Its destructive actions already ran (e.g. in an earlier, interrupted run): "pending" would be stale.
+        await record(a, { actionId: a.id, status: 'skipped', detail: 'superseded: no destructive action is pending for this contact' });
+        continue;
+      }
       if (!a.destructive) {
         send.push(a);
         continue;
@@ -194,5 +208,56 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
     processed += batch.length;
     opts.onProgress?.({ phase: 'apply', done: processed, total: runnable.length, failed: summary.failed });
   }
+  summary.statusUpdates = await moveStatusOn(opts, finishedDestructive);
   return summary;
+}
+
+/**
+ * The CRM showed "action_pending" with a date while a destructive action waited; once the last one for
+ * a contact has run, say so there too ("anonymised" or "resolved"), or the owner sees stale work. These
+ * follow-ups are recorded and audited like planned actions, but kept out of the plan's counts.
+ */
+async function moveStatusOn(opts: ApplyOptions, finished: readonly { action: Action; done: boolean }[]): Promise<number> {
+  if (finished.length === 0) return 0;
+  const { store, connector, plan } = opts;
+  const stillPending = new Set((await store.listOpenActions(plan.portalId)).filter((a) => a.destructive).map((a) => a.contactId));
+  const byContact = new Map<string, Action[]>();
+  const anonymised = new Set(finished.filter((f) => f.done && f.action.type === 'anonymise').map((f) => f.action.contactId));
+  for (const { action: a } of finished) if (!stillPending.has(a.contactId)) byContact.set(a.contactId, [...(byContact.get(a.contactId) ?? []), a]);
+  const follow: Action[] = [...byContact].map(([contactId, as]) => {
+    const values = { [STATUS_PROPERTIES.status]: anonymised.has(contactId) ? 'anonymised' : 'resolved' };
+    const ids = as.map((a) => a.id).sort();
+    return {
+      id: actionId(plan.portalId, contactId, 'set_status', `after:${ids.join(',')}`),
+      portalId: plan.portalId,
+      tenantId: plan.tenantId,
+      contactId,
+      findingIds: [...new Set(as.flatMap((a) => a.findingIds))],
+      ruleIds: [...new Set(as.flatMap((a) => a.ruleIds))],
+      dueAt: opts.now.toISOString(),
+      destructive: false,
+      type: 'set_status' as const,
+      values,
+    };
+  });
+  await store.savePlannedActions(plan.portalId, follow);
+  let updated = 0;
+  for (let i = 0; i < follow.length; i += 100) {
+    const part = follow.slice(i, i + 100);
+    for (const a of part) await store.markActionStarted(a.id);
+    let results: ActionResult[];
+    try {
+      results = await connector.apply(part);
+    } catch (e) {
+      results = part.map((a) => ({ actionId: a.id, status: 'failed' as const, detail: `write-back failed: ${safeMessage(e)}` }));
+    }
+    const byId = new Map(results.map((r) => [r.actionId, r]));
+    for (const a of part) {
+      const r = byId.get(a.id) ?? { actionId: a.id, status: 'failed' as const, detail: 'connector returned no result' };
+      await store.markActionResult(a.id, r);
+      await appendAudit(store, { actor: opts.actor, tenantId: plan.tenantId, portalId: plan.portalId, contactId: a.contactId, ruleId: a.ruleIds.join(','), action: 'set_status', result: r.status, detail: r.detail ?? null });
+      if (r.status === 'done') updated += 1;
+    }
+  }
+  return updated;
 }
