@@ -39,6 +39,8 @@ export interface ThroughputFigures {
   findingsPerContact: number;
   /** Process CPU seconds per wall second while measuring (1.0 = one core). */
   cpuPerWall: number;
+  /** Contacts per CPU second of this process (what one fully available core would do). */
+  contactsPerCpuSec: number;
 }
 
 export interface MemoryRun {
@@ -107,6 +109,7 @@ function throughput(contacts: readonly Contact[], policy: CompiledPolicy, scanTe
     contactsPerSec: Math.round(evaluated / (elapsed / 1000)),
     findingsPerContact: round(findings / evaluated, 3),
     cpuPerWall: round((cpu.user + cpu.system) / 1000 / elapsed, 2),
+    contactsPerCpuSec: Math.round(evaluated / ((cpu.user + cpu.system) / 1e6)),
   };
 }
 
@@ -195,11 +198,11 @@ export async function benchEvaluate(opts: EvaluateBenchOptions = {}): Promise<Ev
 
   const structured = throughput(pool, policy, false, opts.seconds ?? 5);
   log(
-    `evaluate, structured rules (scanText: false): ${structured.contactsPerSec.toLocaleString('en')} contacts/s (${structured.evaluated} evaluations in ${structured.seconds} s, ${structured.findingsPerContact} findings a contact, CPU ${structured.cpuPerWall} core)`,
+    `evaluate, structured rules (scanText: false): ${structured.contactsPerSec.toLocaleString('en')} contacts/s (${structured.evaluated} evaluations in ${structured.seconds} s, ${structured.findingsPerContact} findings a contact; CPU ${structured.cpuPerWall} core, ${structured.contactsPerCpuSec.toLocaleString('en')} contacts per CPU second)`,
   );
   const withText = throughput(pool, policy, true, opts.textSeconds ?? 3);
   log(
-    `evaluate, with text detectors (scanText: true): ${withText.contactsPerSec.toLocaleString('en')} contacts/s (${withText.evaluated} evaluations in ${withText.seconds} s, ${withText.findingsPerContact} findings a contact, CPU ${withText.cpuPerWall} core)`,
+    `evaluate, with text detectors (scanText: true): ${withText.contactsPerSec.toLocaleString('en')} contacts/s (${withText.evaluated} evaluations in ${withText.seconds} s, ${withText.findingsPerContact} findings a contact; CPU ${withText.cpuPerWall} core, ${withText.contactsPerCpuSec.toLocaleString('en')} contacts per CPU second)`,
   );
 
   const slim = pool.map((c) =>
