@@ -419,9 +419,13 @@ export function contactFromHubSpot(rec: HsRecord, ctx: ContactContext, notes: re
   const phones = [p.phone, p.mobilephone].map((v) => (v ? normalisePhone(v) : null)).filter((v): v is string => v !== null);
   const properties: Record<string, PropertyValue> = {};
   for (const name of ctx.requested) {
+    // An empty property holds no personal data and no finding can rest on it; leaving it out keeps
+    // the contact small (HubSpot returns every requested property, most of them empty).
+    const value = p[name];
+    if (value === null || value === undefined || value === '') continue;
     const def = ctx.defs.get(name);
     properties[name] = {
-      value: p[name] ?? null,
+      value,
       category: def?.category ?? KNOWN_CATEGORIES[name] ?? 'unknown',
       type: def?.type ?? 'text',
     };
