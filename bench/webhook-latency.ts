@@ -22,14 +22,13 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { PGlite } from '@electric-sql/pglite';
-import IORedis from 'ioredis';
 import { sql } from 'kysely';
 import { createConnector } from '../connectors';
 import { noteHtml, startHubSpotSandbox } from '../connectors/hubspot/sandbox';
 import { createMemoryRateBudget } from '../connectors/memory-rate-budget';
 import type { RateBudget } from '../connectors/types';
 import { openQueues } from '../src/jobs/queues';
-import { assertRedisReachable, DEFAULT_REDIS_URL } from '../src/jobs/redis';
+import { assertRedisReachable, DEFAULT_REDIS_URL, deletePrefix } from '../src/jobs/redis';
 import { silentLogger, type PipelineHandlers } from '../src/jobs/types';
 import { startWorkers } from '../src/jobs/workers';
 import type { Portal } from '../src/model';
@@ -391,17 +390,7 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
     return figures;
   } finally {
     await cleanup();
-    const r = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await r.del(...keys);
-      } while (cursor !== '0');
-    } finally {
-      r.disconnect();
-    }
+    await deletePrefix(prefix, redisUrl);
   }
 }
 

@@ -5,6 +5,7 @@
  * Consent goes to the Individual and ContactPointTypeConsent rows where the org has them, to the opt-out
  * fields where it does not; whatever Salesforce cannot hold is named in the result's detail.
  */
+import { roundsByRecord } from '../batching';
 import { z } from 'zod';
 import type { Action, ActionResult } from '../../src/model';
 import { CollectionResults, safeMessage, type SalesforceClient } from './client';
@@ -121,12 +122,7 @@ export async function applyActions(ctx: WritebackContext, actions: readonly Acti
     for (const w of changed) (w.id === null ? creates : updates).push({ ...w, ...(plan.note ? { note: plan.note } : {}) });
   }
   // A call holds each record once; later writes to the same record go to later calls.
-  const rounds: Write[][] = [];
-  for (const u of updates) {
-    let r = rounds.find((x) => !x.some((y) => y.id === u.id));
-    if (!r) rounds.push((r = []));
-    r.push(u);
-  }
+  const rounds = roundsByRecord(updates);
   for (const round of rounds) {
     for (const batch of chunk(round, COLLECTIONS.maxRecords)) {
       const per = await collection(ctx, 'PATCH', { allOrNone: false, records: batch.map((w) => ({ attributes: { type: w.type }, id: w.id, ...w.fields })) }, batch.length);

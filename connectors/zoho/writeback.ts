@@ -3,6 +3,7 @@
  * the record as it is now, so a re-run writes nothing; one record's vendor error becomes that action's
  * failed result (vendor code and message, no personal values), never a failed batch.
  */
+import { roundsByRecord } from '../batching';
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Action, ActionResult } from '../../src/model';
@@ -105,12 +106,7 @@ export async function applyActions(ctx: WritebackContext, actions: readonly Acti
     updates.push({ action: a, id: a.contactId, fields: changed, ...(note ? { note } : {}) });
   }
   // A batch holds each record once; later updates of the same record go to later batches.
-  const rounds: Update[][] = [];
-  for (const u of updates) {
-    let r = rounds.find((x) => !x.some((y) => y.id === u.id));
-    if (!r) rounds.push((r = []));
-    r.push(u);
-  }
+  const rounds = roundsByRecord(updates);
   for (const round of rounds) {
     for (const batch of chunk(round, RECORDS.writeBatch)) {
       const res = await ctx.client.request({ method: 'PUT', path: `/crm/v8/${MODULE}`, data: { data: batch.map((u) => ({ id: u.id, ...u.fields })), trigger: [] }, idempotent: true });

@@ -87,3 +87,18 @@ export async function closeRedis(redis: IORedis): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** Deletes every key under a queue prefix (tests and benchmarks clean up their own runs with it). */
+export async function deletePrefix(prefix: string, url: string): Promise<void> {
+  const r = new IORedis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import type { RateBudget } from '../../connectors/types';
-import { assertRedisReachable } from '../../src/jobs/redis';
+import { assertRedisReachable, deletePrefix as deleteRedisPrefix } from '../../src/jobs/redis';
 import type { PipelineHandlers, PortalSecrets } from '../../src/jobs/types';
 import type { ChangeEvent, Vendor } from '../../src/model';
 
@@ -17,17 +17,7 @@ export function uniquePrefix(label: string): string {
 }
 
 export async function deletePrefix(prefix: string, url = REDIS_URL): Promise<void> {
-  const r = new IORedis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await r.quit();
-  }
+  await deleteRedisPrefix(prefix, url);
 }
 
 export interface Recorded {
