@@ -4,17 +4,19 @@
  *
  *   npm run bench                                  full run (1M-record bulk scans and the 1M-line evaluate)
  *   npm run bench -- --quick                       smaller bulk scans and files, shorter timings
- *   npm run bench -- --only evaluate,hubspot       a subset: evaluate, hubspot, zoho, salesforce, webhook
+ *   npm run bench -- --only evaluate,hubspot       a subset: evaluate, hubspot, zoho, salesforce, webhook, workers
  *
  * Order: evaluate (engine throughput, CLI streaming memory), HubSpot sync at HubSpot's limits
  * (100 requests / 10 s, 100 a page, 150 ms latency), Zoho (records API at the plan's credits, Bulk Read
- * of 1M), Salesforce (SOQL at the daily API allocation, Bulk API 2.0 of 1M), webhook latency.
+ * of 1M), Salesforce (SOQL at the daily API allocation, Bulk API 2.0 of 1M), webhook latency, four worker
+ * processes sharing one HubSpot portal's budget (PostgreSQL store).
  * `npm run bench:detect` (the detector comparison) is separate.
  *
  * Exit code: 0 when every bench ran (whatever its result), 1 when one could not run at all.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { benchFourWorkers, FOUR_WORKERS_GOAL_PCT } from './four-workers';
 import { benchEvaluate, EVALUATE_GOAL_PER_SEC, MEMORY_GOAL_RATIO } from './evaluate';
 import { benchHubSpotSync, type BenchFigures as HubSpotFigures } from './hubspot-sync';
 import { benchSalesforceSync } from './salesforce-sync';
@@ -28,7 +30,7 @@ if (!global.gc) {
   global.gc = runInNewContext('gc') as NodeJS.GCFunction;
 }
 
-const BENCHES = ['evaluate', 'hubspot', 'zoho', 'salesforce', 'webhook'] as const;
+const BENCHES = ['evaluate', 'hubspot', 'zoho', 'salesforce', 'webhook', 'workers'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 /** Share of the vendor's ceiling a sync must reach (issues 2 and 4). */
@@ -57,6 +59,7 @@ interface Settings {
   zoho: { contacts: number; bulkRecords: number };
   salesforce: { count: number; bulk: number; maxBulkSeconds: number };
   webhook: string[];
+  workers: { contacts: number };
 }
 
 function settings(quick: boolean): Settings {
@@ -68,6 +71,7 @@ function settings(quick: boolean): Settings {
         zoho: { contacts: 4_000, bulkRecords: 100_000 },
         salesforce: { count: 30_000, bulk: 100_000, maxBulkSeconds: 110 },
         webhook: ['--seconds', '5', '--warmup', '1', '--store', 'pglite'],
+        workers: { contacts: 400 },
       }
     : {
         quick,
@@ -76,6 +80,7 @@ function settings(quick: boolean): Settings {
         zoho: { contacts: 6_000, bulkRecords: 1_000_000 },
         salesforce: { count: 60_000, bulk: 1_000_000, maxBulkSeconds: 600 },
         webhook: [],
+        workers: { contacts: 1_000 },
       };
 }
 
@@ -218,12 +223,24 @@ async function runWebhook(s: Settings, rows: Row[]): Promise<void> {
   if (figures.length === 0) rows.push({ bench: 'webhook', what: 'latency', goal: '-', measured: 'no store could be measured', pass: false });
 }
 
+async function runWorkers(s: Settings, rows: Row[]): Promise<void> {
+  const f = await benchFourWorkers({ contacts: s.workers.contacts });
+  rows.push({
+    bench: 'workers',
+    what: `${f.workers} worker processes, one portal, ${f.ceilingPerSecond} req/s, ${f.latencyMs} ms`,
+    goal: `>= ${FOUR_WORKERS_GOAL_PCT}% of ceiling, no 429 to a user`,
+    measured: `${f.percentOfCeiling}% (${f.requestsPerSecond}/${f.ceilingPerSecond} /s), ${f.sandbox429} 429s, ${f.failedJobs} failed jobs`,
+    pass: f.goalMet && f.sandbox429 === 0,
+  });
+}
+
 const RUNNERS: Record<BenchName, { title: string; run: (s: Settings, rows: Row[]) => Promise<void> }> = {
   evaluate: { title: 'evaluate: policy engine throughput and CLI streaming memory', run: runEvaluate },
   hubspot: { title: 'HubSpot sync at HubSpot limits (100 requests / 10 s, 100 a page, 150 ms latency)', run: runHubSpot },
   zoho: { title: 'Zoho sync at the plan credits; Bulk Read full scan', run: runZoho },
   salesforce: { title: 'Salesforce sync at the daily API allocation; Bulk API 2.0 full scan', run: runSalesforce },
   webhook: { title: 'webhook latency (real Redis, BullMQ workers, pipeline, HubSpot sandbox)', run: runWebhook },
+  workers: { title: 'four worker processes sharing one HubSpot portal budget (real Redis, PostgreSQL, HubSpot sandbox at its limits)', run: runWorkers },
 };
 
 function printSummary(rows: Row[], minutes: Record<string, number>, quick: boolean): void {
