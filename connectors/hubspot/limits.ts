@@ -80,6 +80,9 @@ export const ANONYMISED_EMAIL_DOMAIN = 'anonymised.invalid';
 /** Prefix of values written by the `keyed_hash` strategy, so a second run can see they are done. */
 export const KEYED_HASH_PREFIX = 'h1:';
 /** Marker in task subjects that makes task creation idempotent. */
+/** hs_task_status values we write (reference hubspot.md §4: COMPLETED | NOT_STARTED). */
+export const TASK_STATUS = { open: 'NOT_STARTED', completed: 'COMPLETED' } as const;
+
 export function taskMarker(actionId: string): string {
   return `[gdpr:${actionId}]`;
 }

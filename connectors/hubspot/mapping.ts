@@ -617,6 +617,11 @@ export function taskCreateInput(action: ActionOf<'create_task'>): {
   };
 }
 
+/** A task body with the closing comment appended (plain text, as the task was created). */
+export function closedTaskBody(body: string, comment: string): string {
+  return body.trim() === '' ? comment : `${body}\n\n${comment}`;
+}
+
 /** Body of a v3 unsubscribe; the explanation names the rule and action, never personal data. */
 export function unsubscribeBody(action: ActionOf<'unsubscribe'>, email: string, legalBasis: string) {
   return {

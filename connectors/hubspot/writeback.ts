@@ -11,10 +11,11 @@ import type { ActionOf, Action, ActionResult } from '../../src/model';
 import type { PropertyDefinition } from '../types';
 import { associatedIds } from './associations';
 import { describeError, HubSpotError, type HubSpotApi } from './client';
-import { HUBSPOT_LIMITS, REDACTED_NOTE_TEXT, taskMarker, UNSUBSCRIBE_LEGAL_BASIS } from './limits';
+import { HUBSPOT_LIMITS, REDACTED_NOTE_TEXT, TASK_STATUS, taskMarker, UNSUBSCRIBE_LEGAL_BASIS } from './limits';
 import {
   addLegalBasisValue,
   anonymiseUpdates,
+  closedTaskBody,
   hubSpotLegalBasisValue,
   optOutProperty,
   propertiesToReadFor,
@@ -53,8 +54,8 @@ class Outcomes {
   done(a: Action, detail?: string, vendorRef?: string) {
     this.put(a, 'done', detail, vendorRef);
   }
-  skip(a: Action, detail: string) {
-    this.put(a, 'skipped', detail);
+  skip(a: Action, detail: string, vendorRef?: string) {
+    this.put(a, 'skipped', detail, vendorRef);
   }
   fail(a: Action, detail: string) {
     this.put(a, 'failed', detail);
@@ -133,9 +134,9 @@ interface UpdateInput {
  * Batch update with per-record outcomes: ids in the answer succeeded; 207 errors name the ids that
  * failed; a 400 for the whole batch is bisected so only the invalid record fails.
  */
-async function updateRecords(api: HubSpotApi, type: 'contacts' | 'notes', inputs: UpdateInput[]): Promise<Map<string, string | null>> {
+async function updateRecords(api: HubSpotApi, type: 'contacts' | 'notes' | 'tasks', inputs: UpdateInput[]): Promise<Map<string, string | null>> {
   const outcome = new Map<string, string | null>(); // id -> null (ok) or error detail
-  const batch = type === 'contacts' ? api.sdk.crm.contacts.batchApi : api.sdk.crm.objects.notes.batchApi;
+  const batch = type === 'contacts' ? api.sdk.crm.contacts.batchApi : type === 'notes' ? api.sdk.crm.objects.notes.batchApi : api.sdk.crm.objects.tasks.batchApi;
   const run = async (part: UpdateInput[]): Promise<void> => {
     try {
       const raw = await api.call(`${type}.batchUpdate`, () => batch.updateWithHttpInfo({ inputs: part.map((i) => ({ id: i.id, objectWriteTraceId: i.id, properties: i.properties })) }));
@@ -313,7 +314,7 @@ export async function applyActions(ctx: WriteContext, actions: readonly Action[]
     const create: ActionOf<'create_task'>[] = [];
     for (const a of tasks) {
       const found = (taskIdsOf.get(a.contactId) ?? []).find((id) => (existing.get(id)?.properties.hs_task_subject ?? '').includes(taskMarker(a.id)));
-      if (found) out.skip(a, 'task already exists');
+      if (found) out.skip(a, 'task already exists', found);
       else create.push(a);
     }
     for (const part of chunk(create, HUBSPOT_LIMITS.batchCreateSize)) {
@@ -337,7 +338,37 @@ export async function applyActions(ctx: WriteContext, actions: readonly Action[]
     }
   }
 
-  // 6. GDPR deletes last: nothing else can run on a contact after it is gone.
+  // 6. Close our tasks whose cause went away: completed, with the comment appended to the task body.
+  //    A task already completed or deleted (by a user, or by an earlier run) is nothing to do.
+  const closes = of('close_task');
+  if (closes.length) {
+    const found = await readObjects(api, 'tasks', [...new Set(closes.map((a) => a.taskId))], ['hs_task_status', 'hs_task_body']);
+    const toClose = new Map<string, { body: string; actions: Action[] }>();
+    for (const a of closes) {
+      const t = found.get(a.taskId);
+      if (!t) out.skip(a, 'task no longer exists');
+      else if (t.properties.hs_task_status === TASK_STATUS.completed) out.skip(a, 'task already closed');
+      else {
+        const prev = toClose.get(a.taskId);
+        const body = closedTaskBody(prev?.body ?? t.properties.hs_task_body ?? '', a.comment);
+        toClose.set(a.taskId, { body, actions: [...(prev?.actions ?? []), a] });
+      }
+    }
+    if (toClose.size) {
+      const result = await updateRecords(api, 'tasks', [...toClose].map(([id, c]) => ({ id, properties: { hs_task_status: TASK_STATUS.completed, hs_task_body: c.body } })));
+      for (const [id, c] of toClose) {
+        const err = result.get(id);
+        for (const a of c.actions) {
+          if (!err) out.done(a, undefined, id);
+          // Deleted between the read and the write: nothing left to close.
+          else if (/^OBJECT_NOT_FOUND/.test(err)) out.skip(a, 'task no longer exists');
+          else out.fail(a, err);
+        }
+      }
+    }
+  }
+
+  // 7. GDPR deletes last: nothing else can run on a contact after it is gone.
   await eachLimited(of('gdpr_delete'), 4, async (a) => {
     try {
       await api.call('contacts.gdprDelete', () => api.sdk.crm.contacts.basicApi.purgeWithHttpInfo({ objectId: a.contactId }));

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Action, ActionResult } from '../../src/model';
 import { CollectionResults, safeMessage, type SalesforceClient } from './client';
 import { CUSTOM, EMAIL_OPT_OUT, MANDATORY_FIELDS, STATUS_FIELDS, SUBSCRIPTION_FIELDS, type SfObject } from './fields';
-import { COLLECTIONS, objectOfId, QUERY } from './limits';
+import { COLLECTIONS, KEY_PREFIX, objectOfId, QUERY } from './limits';
 import {
   ANONYMISED_TEXT,
   anonymisedValue,
@@ -288,7 +288,7 @@ export async function applyActions(ctx: WritebackContext, actions: readonly Acti
         WhoId: t.contactId,
         ...(owner ? { OwnerId: owner } : {}),
         ActivityDate: t.dueAt.slice(0, 10),
-        Status: 'Not Started',
+        Status: TASK_STATUS.open,
         Priority: 'High',
       };
     });
@@ -301,8 +301,44 @@ export async function applyActions(ctx: WritebackContext, actions: readonly Acti
     });
   }
 
+  // 5. Close our tasks whose cause went away: Status Completed, the comment appended to the Description,
+  //    through sObject Collections like every other write. A task already closed or deleted is nothing to do.
+  const closes = valid.filter((a): a is Extract<Action, { type: 'close_task' }> => a.type === 'close_task');
+  const taskNow = new Map<string, Record<string, unknown>>();
+  const taskIds = [...new Set(closes.map((a) => a.taskId))];
+  for (const a of closes) if (!isSalesforceId(a.taskId) || !a.taskId.startsWith(KEY_PREFIX.Task)) set(a, 'failed', 'not a Salesforce Task id');
+  for (const ids of chunk(taskIds.filter((id) => isSalesforceId(id) && id.startsWith(KEY_PREFIX.Task)), QUERY.maxIdsPerQuery)) {
+    for (const r of await queryAll(ctx.client, select({ fields: ['Id', 'Status', 'IsClosed', 'Description'], from: 'Task', where: [{ field: 'Id', op: 'IN', ids }] }))) taskNow.set(String(r.Id), r);
+  }
+  const toClose = new Map<string, { description: string; actions: Extract<Action, { type: 'close_task' }>[] }>();
+  for (const a of closes) {
+    if (results.get(a.id)?.status === 'failed') continue;
+    const t = taskNow.get(a.taskId);
+    if (!t) set(a, 'skipped', 'task no longer exists');
+    else if (t.IsClosed === true || t.Status === TASK_STATUS.completed) set(a, 'skipped', 'task already closed');
+    else {
+      const prev = toClose.get(a.taskId);
+      const before = prev?.description ?? (typeof t.Description === 'string' ? t.Description : '');
+      toClose.set(a.taskId, { description: before.trim() === '' ? a.comment : `${before}\n\n${a.comment}`, actions: [...(prev?.actions ?? []), a] });
+    }
+  }
+  for (const batch of chunk([...toClose], COLLECTIONS.maxRecords)) {
+    const per = await collection(ctx, 'PATCH', { allOrNone: false, records: batch.map(([id, c]) => ({ attributes: { type: 'Task' }, id, Status: TASK_STATUS.completed, Description: c.description })) }, batch.length);
+    batch.forEach(([id, c], i) => {
+      const r = per[i]!;
+      for (const a of c.actions) {
+        if (r.success) set(a, 'done', undefined, id);
+        else if (gone(r)) set(a, 'skipped', 'task no longer exists');
+        else set(a, 'failed', describe(r, [c.description]));
+      }
+    });
+  }
+
   return actions.map((a) => results.get(a.id) ?? { actionId: a.id, status: 'skipped', detail: 'nothing to do' });
 }
+
+/** Task Status values we write (reference salesforce.md §4; org-configurable picklist, these are the standard ones). */
+export const TASK_STATUS = { open: 'Not Started', completed: 'Completed' } as const;
 
 type PerRecord = CollectionResults[number];
 

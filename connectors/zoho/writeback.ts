@@ -211,7 +211,7 @@ export async function applyActions(ctx: WritebackContext, actions: readonly Acti
       Subject: t.subject,
       Description: `${t.body}\n\n${TASK_MARKER(t.id)}`,
       Due_Date: t.dueAt.slice(0, 10),
-      Status: 'Not Started',
+      Status: TASK_STATUS.open,
       Priority: 'High',
       Who_Id: { id: t.contactId },
       ...(t.ownerId ? { Owner: { id: t.ownerId } } : {}),
@@ -228,8 +228,45 @@ export async function applyActions(ctx: WritebackContext, actions: readonly Acti
     });
   }
 
+  // 5. Close our tasks whose cause went away: Status Completed, the comment appended to the Description.
+  //    A task already completed or deleted (by a user, or by an earlier run) is nothing to do.
+  const closes = actions.filter((a): a is Extract<Action, { type: 'close_task' }> => a.type === 'close_task');
+  const taskNow = new Map<string, ZohoRecord>();
+  for (const ids of chunk([...new Set(closes.map((a) => a.taskId))], RECORDS.writeBatch)) {
+    const res = await ctx.client.request({ method: 'GET', path: '/crm/v8/Tasks', params: { ids: ids.join(','), fields: 'Status,Description', per_page: RECORDS.perPage } });
+    if (res.status === 204) continue;
+    if (res.status !== 200) throw new ZohoApiError(res.status, errorCode(res.data) ?? 'UNEXPECTED_STATUS', 'reading tasks before closing them failed');
+    for (const r of ListResponse.parse(res.data).data as ZohoRecord[]) taskNow.set(r.id, r);
+  }
+  const toClose = new Map<string, { description: string; actions: Extract<Action, { type: 'close_task' }>[] }>();
+  for (const a of closes) {
+    const t = taskNow.get(a.taskId);
+    if (!t) set(a, 'skipped', 'task no longer exists');
+    else if (t.Status === TASK_STATUS.completed) set(a, 'skipped', 'task already closed');
+    else {
+      const prev = toClose.get(a.taskId);
+      const before = prev?.description ?? (typeof t.Description === 'string' ? t.Description : '');
+      toClose.set(a.taskId, { description: before.trim() === '' ? a.comment : `${before}\n\n${a.comment}`, actions: [...(prev?.actions ?? []), a] });
+    }
+  }
+  for (const batch of chunk([...toClose], RECORDS.writeBatch)) {
+    const res = await ctx.client.request({ method: 'PUT', path: '/crm/v8/Tasks', data: { data: batch.map(([id, c]) => ({ id, Status: TASK_STATUS.completed, Description: c.description })), trigger: [] }, idempotent: true });
+    const per = perRecord(res.status, res.data, batch.length);
+    batch.forEach(([id, c], i) => {
+      const r = per[i] as RecordResult;
+      for (const a of c.actions) {
+        if (r.status === 'success') set(a, 'done', undefined, id);
+        else if (r.code === 'INVALID_DATA' && (r.details as { api_name?: unknown } | undefined)?.api_name === 'id') set(a, 'skipped', 'task no longer exists');
+        else set(a, 'failed', describeFailure(r, [c.description]));
+      }
+    });
+  }
+
   return actions.map((a) => results.get(a.id) ?? { actionId: a.id, status: 'skipped', detail: 'nothing to do' });
 }
+
+/** Task Status values we write (reference zoho.md §4; org-configurable picklist, these are the defaults). */
+export const TASK_STATUS = { open: 'Not Started', completed: 'Completed' } as const;
 
 export const REDACTED = '[redacted under GDPR policy]';
 

@@ -12,7 +12,7 @@ export function printScanSummary(s: ScanSummary): string {
   const secs = (Date.parse(s.finishedAt) - Date.parse(s.startedAt)) / 1000;
   return [
     `Portal ${s.portal.id} (tenant ${s.portal.tenantId}, data hosted in ${s.portal.region}${s.portal.regionInEea ? ', EU/EEA' : ', outside the EU/EEA'})`,
-    `${s.mode} scan: ${s.contacts} contacts in ${secs.toFixed(1)} s; ${s.findings} open findings (${s.newFindings} new, ${s.resolvedFindings} resolved); ${s.plannedActions} actions planned${s.deletedInVendor ? `; ${s.deletedInVendor} deleted in the CRM` : ''}`,
+    `${s.mode} scan: ${s.contacts} contacts in ${secs.toFixed(1)} s; ${s.findings} open findings (${s.newFindings} new, ${s.resolvedFindings} resolved); ${s.plannedActions} actions planned${s.tasksToClose ? `; ${s.tasksToClose} task(s) to close (cause gone)` : ''}${s.deletedInVendor ? `; ${s.deletedInVendor} deleted in the CRM` : ''}`,
     '',
     rows.length > 0 ? table(['rule', 'article', 'findings'], rows) : 'No findings.',
     '',

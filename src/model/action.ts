@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { IsoDateTime, LawfulBasis } from './common';
-import { ActionType } from './finding';
 
 /** Named anonymisation strategies (DESIGN: a small configured set). */
 export const AnonymiseStrategy = z.enum(['clear', 'fixed_text', 'unique_email', 'keyed_hash']);
@@ -52,9 +51,24 @@ export const Action = z.discriminatedUnion('type', [
     body: z.string(),
     ownerId: z.string().nullable(),
   }),
+  z.object({
+    ...base,
+    /**
+     * Closes a task we created (a done create_task) once a finding it names has resolved: the vendor's
+     * task is marked completed and `comment` appended (rule ids, finding kinds and categories, dates;
+     * never personal values). A task already closed or deleted in the CRM is nothing to do.
+     */
+    type: z.literal('close_task'),
+    /** The vendor's task id (the create_task result's vendorRef). */
+    taskId: z.string().min(1),
+    /** The create_task action that made the task. */
+    taskActionId: z.string().min(1),
+    comment: z.string().min(1),
+  }),
 ]);
 export type Action = z.infer<typeof Action>;
-export type ActionOf<T extends ActionType> = Extract<Action, { type: T }>;
+/** Action types include close_task, which is never a rule's proposed action (not in ActionType). */
+export type ActionOf<T extends Action['type']> = Extract<Action, { type: T }>;
 
 export const ActionResult = z.object({
   actionId: z.string(),

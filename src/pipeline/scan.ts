@@ -14,6 +14,7 @@ import type { Store } from '../store';
 import { appendAudit } from '../audit';
 import { propertiesToFetch } from './properties';
 import type { ProgressFn } from './progress';
+import { renewClosedTasks, settleResolvedFindings } from './tasks';
 
 export interface ScanOptions {
   store: Store;
@@ -41,6 +42,8 @@ export interface ScanSummary {
   byRule: Record<string, number>;
   byKind: Record<string, number>;
   plannedActions: number;
+  /** Tasks in the CRM to close (close_task planned) because a finding they name resolved. */
+  tasksToClose: number;
   deletedInVendor: number;
   reportFile: string | null;
   startedAt: string;
@@ -77,6 +80,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
   let newFindings = 0;
   let resolved = 0;
   let planned = 0;
+  let tasksToClose = 0;
   let maxModified = since ?? '';
   const seenIds: string[] = [];
 
@@ -116,7 +120,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
     const recorded = await store.recordFindings(portal.id, scanAt, ids, pageFindings);
     newFindings += recorded.findings.filter((f) => f.firstSeenAt === scanAt).length;
     resolved += recorded.resolved.length;
-    if (recorded.resolved.length > 0) await store.cancelActionsForResolvedFindings(recorded.resolved);
+    if (recorded.resolved.length > 0) tasksToClose += (await settleResolvedFindings(store, portal.id, recorded.resolved, now)).closeTasks.length;
     const perContact = new Map<string, Finding[]>();
     for (const f of recorded.findings) {
       if (!f.contactId) continue;
@@ -124,7 +128,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
       if (list) list.push(f);
       else perContact.set(f.contactId, [f]);
     }
-    const actions = [...perContact].flatMap(([id, fs]) => planContact(byContact.get(id)!, fs, policy, nowMs));
+    const actions = await renewClosedTasks(store, portal.id, [...perContact].flatMap(([id, fs]) => planContact(byContact.get(id)!, fs, policy, nowMs)));
     await store.savePlannedActions(portal.id, actions);
     planned += actions.length;
     await store.upsertContactsSeen(portal.id, page.contacts.map((c) => ({ id: c.id, modifiedAt: c.modifiedAt })));
@@ -144,7 +148,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
     await store.markDeleted(portal.id, deleted);
     const r = await store.recordFindings(portal.id, scanAt, deleted, []);
     resolved += r.resolved.length;
-    if (r.resolved.length > 0) await store.cancelActionsForResolvedFindings(r.resolved);
+    if (r.resolved.length > 0) tasksToClose += (await settleResolvedFindings(store, portal.id, r.resolved, now)).closeTasks.length;
     deletedInVendor = deleted.length;
   }
 
@@ -175,7 +179,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
     ruleId: null,
     action: `scan:${opts.mode}`,
     result: 'done',
-    detail: `contacts=${contacts} findings=${findingsCount} new=${newFindings} resolved=${resolved} policy=${policy.pack.id}@${policy.pack.version}`,
+    detail: `contacts=${contacts} findings=${findingsCount} new=${newFindings} resolved=${resolved} tasks_to_close=${tasksToClose} policy=${policy.pack.id}@${policy.pack.version}`,
   });
   return {
     portal,
@@ -187,6 +191,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanSummary> {
     byRule,
     byKind,
     plannedActions: planned,
+    tasksToClose,
     deletedInVendor,
     reportFile,
     startedAt,

@@ -19,6 +19,7 @@ import { applyPlan, type ApplySummary } from '../pipeline/apply';
 import { buildPlan } from '../pipeline/plan';
 import { propertiesToFetch } from '../pipeline/properties';
 import { runScan } from '../pipeline/scan';
+import { renewClosedTasks, settleResolvedFindings } from '../pipeline/tasks';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile';
 import { evaluateContact } from '../policy/evaluate';
 import type { LoadedPolicy } from '../policy/load';
@@ -405,17 +406,18 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
     // Gone from the CRM: forget them; recording them with no findings resolves what was open about them.
     if (gone.length > 0) await store.markDeleted(portal.id, gone);
     const recorded = await store.recordFindings(portal.id, scanAt, ids, findings);
-    const cancelled = recorded.resolved.length > 0 ? await store.cancelActionsForResolvedFindings(recorded.resolved) : [];
+    // As in a scan: pending actions of resolved findings are cancelled, our tasks naming them are closed (close_task, due now).
+    const { cancelled, closeTasks } = await settleResolvedFindings(store, portal.id, recorded.resolved, now);
     const perContact = new Map<string, Finding[]>();
     for (const f of recorded.findings) if (f.contactId) perContact.set(f.contactId, [...(perContact.get(f.contactId) ?? []), f]);
-    const actions = contacts.flatMap((c) => planContact(c, perContact.get(c.id) ?? [], policy, nowMs));
+    const actions = await renewClosedTasks(store, portal.id, contacts.flatMap((c) => planContact(c, perContact.get(c.id) ?? [], policy, nowMs)));
     await store.savePlannedActions(portal.id, actions);
     if (contacts.length > 0) await store.upsertContactsSeen(portal.id, contacts.map((c) => ({ id: c.id, modifiedAt: c.modifiedAt })), scanAt);
 
     // Due now and not already done (a done task is never sent again; its apply job would only skip it).
-    const states = await actionStates(store, actions.filter((a) => a.dueAt <= scanAt).map((a) => a.id));
+    const states = await actionStates(store, [...actions, ...closeTasks].filter((a) => a.dueAt <= scanAt).map((a) => a.id));
     const due = new Map<string, string[]>();
-    for (const a of actions) if (states.get(a.id) === 'planned' || states.get(a.id) === 'failed') due.set(a.contactId, [...(due.get(a.contactId) ?? []), a.id]);
+    for (const a of [...actions, ...closeTasks]) if (states.get(a.id) === 'planned' || states.get(a.id) === 'failed') due.set(a.contactId, [...(due.get(a.contactId) ?? []), a.id]);
     const newFindings = recorded.findings.filter((f) => f.firstSeenAt === scanAt).length;
     if (newFindings > 0 || recorded.resolved.length > 0) {
       await appendAudit(store, {
@@ -426,7 +428,7 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
         ruleId: [...new Set(recorded.findings.map((f) => f.ruleId))].sort().join(',') || null,
         action: `check:${[...new Set(items.map((i) => i.event.kind))].sort().join(',')}`,
         result: 'done',
-        detail: `contacts=${ids.length} gone=${gone.length} findings=${recorded.findings.length} new=${newFindings} resolved=${recorded.resolved.length} cancelled=${cancelled.length} planned=${actions.length} suppressed=${contacts.filter((c) => c.suppressionMatch).length} events=${items.length} policy=${policy.pack.id}@${policy.pack.version}`,
+        detail: `contacts=${ids.length} gone=${gone.length} findings=${recorded.findings.length} new=${newFindings} resolved=${recorded.resolved.length} cancelled=${cancelled.length} tasks_to_close=${closeTasks.length} planned=${actions.length} suppressed=${contacts.filter((c) => c.suppressionMatch).length} events=${items.length} policy=${policy.pack.id}@${policy.pack.version}`,
       });
     }
     log('pipeline.check', { portalId, contacts: ids.length, events: items.length, gone: gone.length, findings: recorded.findings.length, newFindings, resolved: recorded.resolved.length, due: [...due.values()].flat().length });

@@ -9,6 +9,9 @@ export interface SbField {
   nillable?: boolean;
   length?: number;
   picklistValues?: { value: string; active: boolean }[];
+  /** Reference fields: the object(s) they point to and the relationship name SOQL paths use (describe). */
+  referenceTo?: string[];
+  relationshipName?: string;
 }
 
 const f = (name: string, type: string, extra: Partial<SbField> = {}): SbField => ({
@@ -55,7 +58,7 @@ const person = (): SbField[] => [
 ];
 
 export function baseCatalog(hasConsentObjects: boolean): Record<string, SbField[]> {
-  const individualId = hasConsentObjects ? [f('IndividualId', 'reference')] : [];
+  const individualId = hasConsentObjects ? [f('IndividualId', 'reference', { referenceTo: ['Individual'], relationshipName: 'Individual' })] : [];
   const cat: Record<string, SbField[]> = {
     Contact: [...sys(), ...person(), f('MailingCity', 'string', { length: 40 }), f('MailingCountry', 'string', { length: 80 }), f('Department', 'string', { length: 80 }), f('Birthdate', 'date'), ...individualId],
     Lead: [
@@ -77,6 +80,8 @@ export function baseCatalog(hasConsentObjects: boolean): Record<string, SbField[
       f('ActivityDate', 'date'),
       f('Status', 'picklist', { nillable: false, picklistValues: ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'].map((value) => ({ value, active: true })) }),
       f('Priority', 'picklist', { nillable: false, picklistValues: ['High', 'Normal', 'Low'].map((value) => ({ value, active: true })) }),
+      // Standard Task field, derived from Status (TaskStatus.IsClosed; here: Completed is the closed status).
+      f('IsClosed', 'boolean', { ...ro, nillable: false }),
     ],
     ContentNote: [...sys(), f('Title', 'string'), f('Content', 'base64'), f('TextPreview', 'string', ro), f('FileType', 'string', ro), f('OwnerId', 'reference')],
     ContentDocumentLink: [f('Id', 'id', ro), f('IsDeleted', 'boolean', ro), f('SystemModstamp', 'datetime', ro), f('ContentDocumentId', 'reference', { updateable: false }), f('LinkedEntityId', 'reference', { updateable: false }), f('ShareType', 'picklist'), f('Visibility', 'picklist')],
@@ -97,10 +102,10 @@ export function baseCatalog(hasConsentObjects: boolean): Record<string, SbField[
     cat.ContactPointTypeConsent = [
       ...sys(),
       f('Name', 'string'),
-      f('PartyId', 'reference', { nillable: false }),
+      f('PartyId', 'reference', { nillable: false, referenceTo: ['Individual'], relationshipName: 'Party' }),
       f('ContactPointType', 'picklist', { nillable: false, picklistValues: cpt }),
       f('PrivacyConsentStatus', 'picklist', { picklistValues: ['OptIn', 'OptOut', 'NotSeen', 'Seen'].map((value) => ({ value, active: true })) }),
-      f('DataUsePurposeId', 'reference'),
+      f('DataUsePurposeId', 'reference', { referenceTo: ['DataUsePurpose'], relationshipName: 'DataUsePurpose' }),
       f('EffectiveFrom', 'datetime'),
       f('EffectiveTo', 'datetime'),
       f('CaptureDate', 'datetime', { nillable: false }),

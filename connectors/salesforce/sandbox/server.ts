@@ -230,6 +230,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   };
 
   const applyDerived = (obj: string, row: Record<string, unknown>): void => {
+    if (obj === 'Task') row.IsClosed = row.Status === 'Completed';
     // TextPreview is the note's plain text: markup stripped, escaped characters decoded.
     if (obj === 'ContentNote' && typeof row.Content === 'string') {
       const text = row.Content.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&');
