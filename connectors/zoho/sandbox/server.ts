@@ -636,6 +636,42 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
       201,
     );
   });
+  // List (fields mandatory; `ids` picks records) and update, as for Contacts (reference zoho.md 2.1, 2.2).
+  app.get(`${V}/Tasks`, (req, res) => listRecords(req, res, tasks.values(), { requireFields: true, module: 'Tasks' }));
+  app.put(`${V}/Tasks`, (req, res) => {
+    const data = (req.body as { data?: unknown[] } | undefined)?.data;
+    if (!Array.isArray(data) || data.length === 0) return void res.status(400).json(err('INVALID_DATA', 'invalid data', { api_name: 'data' }));
+    if (data.length > RECORDS.writeBatch) return void res.status(400).json(err('LIMIT_EXCEEDED', 'the given records exceeds the limit', { limit: RECORDS.writeBatch }));
+    sendResults(
+      res,
+      data.map((d) => {
+        const b = (typeof d === 'object' && d !== null ? d : {}) as Record<string, unknown>;
+        const t = typeof b.id === 'string' ? tasks.get(b.id) : undefined;
+        if (!t) return err('INVALID_DATA', 'the id given seems to be invalid', { api_name: 'id' });
+        for (const k of ['Subject', 'Status', 'Priority'] as const) {
+          if (k in b && (typeof b[k] !== 'string' || b[k] === '')) return err('INVALID_DATA', 'invalid data', { api_name: k, expected_data_type: k === 'Subject' ? 'text' : 'picklist' });
+        }
+        if ('Description' in b && b.Description !== null && (typeof b.Description !== 'string' || b.Description.length > 32000)) return err('INVALID_DATA', 'invalid data', { api_name: 'Description', expected_data_type: 'textarea' });
+        for (const k of ['Subject', 'Status', 'Priority', 'Description', 'Due_Date'] as const) if (k in b) t[k] = b[k];
+        t.Modified_Time = zohoTime(Date.now());
+        if (b.Status === 'Completed' && !t.Closed_Time) t.Closed_Time = t.Modified_Time;
+        stats.writes++;
+        return { code: 'SUCCESS', details: { id: t.id, Modified_Time: t.Modified_Time, Modified_By: zohoUser(0), Created_Time: t.Created_Time, Created_By: zohoUser(0) }, message: 'record updated', status: 'success' };
+      }),
+    );
+  });
+  app.delete(`${V}/Tasks`, (req, res) => {
+    const ids = typeof req.query.ids === 'string' ? req.query.ids.split(',').filter(Boolean) : [];
+    if (ids.length === 0) return void res.status(400).json(err('REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'ids' }));
+    sendResults(
+      res,
+      ids.map((id) => {
+        if (!tasks.delete(id)) return err('INVALID_DATA', 'the id given seems to be invalid', { id });
+        stats.writes++;
+        return { code: 'SUCCESS', details: { id }, message: 'record deleted', status: 'success' };
+      }),
+    );
+  });
   app.get(`${V}/Tasks/:id`, (req, res) => {
     const t = tasks.get(String(req.params.id));
     if (!t) return void res.status(204).end();
