@@ -318,7 +318,7 @@ describe('scan -> plan -> apply -> re-scan on the HubSpot sandbox', () => {
     for (const a of done.filter((x) => ['redact_note', 'anonymise', 'clear_property', 'unsubscribe'].includes(x.type))) {
       for (const fid of a.findingIds) expect(openIds.has(fid)).toBe(false);
     }
-    // No planned or failed action is left whose findings are all resolved.
+    // No planned or failed action is left whose findings are all resolved, but the closing of their tasks.
     const links = await store.db
       .selectFrom('action_findings as af')
       .innerJoin('actions as a', 'a.action_id', 'af.action_id')
@@ -326,10 +326,20 @@ describe('scan -> plan -> apply -> re-scan on the HubSpot sandbox', () => {
       .select(['a.action_id', 'f.status'])
       .where('a.portal_id', '=', portalId)
       .where('a.state', 'in', ['planned', 'failed'])
+      .where('a.type', '!=', 'close_task')
       .execute();
     const anyOpen = new Map<string, boolean>();
     for (const l of links) anyOpen.set(l.action_id, (anyOpen.get(l.action_id) ?? false) || l.status === 'open');
     for (const [id, ok] of anyOpen) expect({ id, anyOpenFinding: ok }).toEqual({ id, anyOpenFinding: true });
+    // Every task in the CRM that names a finding fixed by apply is to be closed (a close_task, due now, for its vendor task).
+    expect(s.tasksToClose).toBeGreaterThan(0);
+    const closes = (await store.listOpenActions(portalId)).filter((a): a is Extract<Action, { type: 'close_task' }> => a.type === 'close_task');
+    expect(closes).toHaveLength(s.tasksToClose);
+    for (const a of doneOf(planT1, rows, 'create_task').filter((t) => t.findingIds.some((id) => !openIds.has(id)))) {
+      const vendorTask = (await store.getAction(a.id))!.result!.vendorRef!;
+      expect(closes.find((c) => c.taskId === vendorTask)).toMatchObject({ contactId: a.contactId, taskActionId: a.id, dueAt: T1.toISOString() });
+      expect(sb.state.get('tasks', vendorTask)!.properties.hs_task_status).toBe('NOT_STARTED'); // closed by apply, not by the scan
+    }
   });
 
   it('(e) a forgotten person re-created with the same e-mail is flagged on the next scan and erased; the store keeps only hashes', async () => {
@@ -378,7 +388,78 @@ describe('scan -> plan -> apply -> re-scan on the HubSpot sandbox', () => {
     const audit = await verifyAudit(store, { tenantId: TENANT });
     expect(audit.ok).toBe(true);
   });
+
+  it('(g) a task in the CRM whose cause is removed during the grace period: the re-scan cancels the action, the next apply closes the task with a comment, once', async () => {
+    const T2 = new Date(T1.getTime() + 16 * DAY);
+    const BSN = '111222333';
+    const c = sb.state.insert('contacts', { email: 'taak.sluiten@example.nl', firstname: 'Taak', lastname: 'Sluiten', lifecyclestage: 'customer', hubspot_owner_id: sb.state.owners[0]!.id });
+    const note = sb.state.insert('notes', { hs_note_body: noteHtml(`Belde over de offerte, BSN ${BSN} genoteerd.`), hs_timestamp: sb.state.stamp() });
+    sb.state.associate('notes', note.id, 'contacts', c.id);
+
+    await scan(T2);
+    const plan = await buildPlan(store, portalId, loaded, T2);
+    const taskAction = plan.actions.find((a): a is Extract<Action, { type: 'create_task' }> => a.type === 'create_task' && a.contactId === c.id)!;
+    expect(taskAction).toBeDefined();
+    const redact = plan.pending.find((a) => a.type === 'redact_note' && a.contactId === c.id)!;
+    expect(redact).toBeDefined();
+    expect((await apply(plan, T2)).failed).toBe(0);
+    const vendorTask = (await store.getAction(taskAction.id))!.result!.vendorRef!;
+    expect(liveTasksOf(c.id).map((t) => t.id)).toEqual([vendorTask]);
+
+    // The owner removes the BSN from the note before the redaction is due.
+    sb.state.update('notes', note, { hs_note_body: noteHtml('Belde over de offerte, nummer gecontroleerd.') });
+    sb.state.touch('contacts', c);
+    const T3 = new Date(T2.getTime() + DAY);
+    const s = await scan(T3);
+    expect(s.tasksToClose).toBeGreaterThanOrEqual(1);
+    expect((await store.getAction(redact.id))!.state).toBe('cancelled');
+    const later = await buildPlan(store, portalId, loaded, T3);
+    const close = later.actions.find((a): a is Extract<Action, { type: 'close_task' }> => a.type === 'close_task' && a.taskId === vendorTask)!;
+    expect(close).toMatchObject({ contactId: c.id, taskActionId: taskAction.id, destructive: false });
+    expect(sb.state.get('tasks', vendorTask)!.properties.hs_task_status).toBe('NOT_STARTED');
+
+    const r = await apply(later, T3);
+    expect(r.failed).toBe(0);
+    expect(r.byType.close_task?.done).toBeGreaterThanOrEqual(1);
+    expect((await store.getAction(close.id))!.state).toBe('done');
+    const t = sb.state.get('tasks', vendorTask)!.properties;
+    expect(t.hs_task_status).toBe('COMPLETED');
+    expect(t.hs_task_body).toContain(taskAction.body); // the original text stays, the comment follows it
+    const comment = t.hs_task_body!.slice(taskAction.body.length);
+    expect(comment).toContain(`closed automatically on ${T3.toISOString().slice(0, 10)}; the cause went away`);
+    expect(comment).toMatch(/- bsn-note \(unlawful_field, national_id\): resolved on \d{4}-\d{2}-\d{2}/);
+    expect(comment).toContain(`pending action cancelled: redact note (was due ${redact.dueAt.slice(0, 10)})`);
+    for (const v of [BSN, '1112', 'Taak', 'Sluiten', 'example.nl']) expect(comment).not.toContain(v);
+    // Audited like every action.
+    const audit = await store.db.selectFrom('audit_log').select(['action', 'result', 'contact_id']).where('action', '=', 'close_task').where('contact_id', '=', c.id).execute();
+    expect(audit).toEqual([{ action: 'close_task', result: 'done', contact_id: c.id }]);
+
+    // Applying the same plan again sends nothing.
+    const snap = snapshot();
+    const writes = writeRequests();
+    const again = await apply(later, T3);
+    expect(again).toMatchObject({ done: 0, failed: 0, alreadyDone: later.actions.length });
+    expect(snapshot()).toBe(snap);
+    expect(writeRequests()).toEqual(writes);
+
+    // By now every task whose findings were fixed or went away is closed in the CRM, and only those.
+    const rows = await store.db.selectFrom('actions').select(['action_id', 'state', 'result_json']).where('portal_id', '=', portalId).where('type', '=', 'create_task').where('state', '=', 'done').execute();
+    const open = new Set((await store.listOpenFindings(portalId)).map((f) => f.id));
+    let closed = 0;
+    for (const row of rows) {
+      const a = (await store.getAction(row.action_id))!;
+      const vt = sb.state.get('tasks', a.result!.vendorRef!);
+      if (!vt) continue; // erased with its contact (GDPR delete)
+      const anyResolved = a.action.findingIds.some((id) => !open.has(id));
+      expect({ task: a.action.id, completed: vt.properties.hs_task_status === 'COMPLETED' }).toEqual({ task: a.action.id, completed: anyResolved });
+      if (anyResolved) closed++;
+    }
+    expect(closed).toBeGreaterThan(1);
+  });
 });
+
+const doneOf = <T extends Action['type']>(plan: Plan, rows: Map<string, { state: string }>, t: T) =>
+  plan.actions.filter((a): a is Extract<Action, { type: T }> => a.type === t && rows.get(a.id)?.state === 'done');
 
 /** Write requests the sandbox has answered so far (everything but reads and searches). */
 function writeRequests(): Record<string, number> {
