@@ -85,11 +85,47 @@ describe('checkContact and applyDue', () => {
     expect(fx.sb.stats.requests).toBe(afterCheck);
   });
 
-  it('the cause goes away (note cleaned by a person): the finding resolves and the pending redaction is cancelled', async () => {
+  it('the cause goes away (note cleaned by a person): the finding resolves, the pending redaction is cancelled, and the task is closed with a comment', async () => {
+    const [task] = tasksOf(fx.sb, id);
+    expect(task!.properties.hs_task_status).toBe('NOT_STARTED');
     setNote(fx.sb, id, 'Belde over zijn aanvraag, nummer gecontroleerd.');
-    await fx.handlers.checkContact(fx.portal.id, id, ev(id), fx.budget);
+    const r = await fx.handlers.checkContact(fx.portal.id, id, ev(id), fx.budget);
     expect(await openFindingRules(id)).not.toContain('bsn-note');
-    expect((await actionsOf(id)).find((a) => a.type === 'redact_note')!.state).toBe('cancelled');
+    const actions = await actionsOf(id);
+    expect(actions.find((a) => a.type === 'redact_note')!.state).toBe('cancelled');
+    // The close is planned by the webhook check and due now, so its apply job runs it.
+    const close = actions.find((a) => a.type === 'close_task')!;
+    expect(close.state).toBe('planned');
+    expect(r.dueActionIds).toContain(close.id);
+    expect((await fx.store.getAction(close.id))!.action).toMatchObject({ type: 'close_task', taskId: task!.id });
+
+    const applied = await fx.handlers.applyDue(fx.portal.id, fx.budget, { actionIds: r.dueActionIds });
+    expect(applied.failed).toBe(0);
+    expect((await fx.store.getAction(close.id))!.state).toBe('done');
+    const t = fx.sb.state.get('tasks', task!.id)!.properties;
+    expect(t.hs_task_status).toBe('COMPLETED');
+    expect(t.hs_task_body).toMatch(/closed automatically on \d{4}-\d{2}-\d{2}; the cause went away/);
+    expect(t.hs_task_body).toContain('- bsn-note (unlawful_field, national_id): resolved on');
+    expect(t.hs_task_body).toMatch(/pending action cancelled: redact note \(was due \d{4}-\d{2}-\d{2}\)/);
+    expect(t.hs_task_body).not.toMatch(/111222333|1112\.22\.333|Pieter|Bakker|pieter\.bakker/);
+
+    // A redelivery of the same event: nothing new to close, nothing sent.
+    const again = await fx.handlers.checkContact(fx.portal.id, id, ev(id), fx.budget);
+    expect(again.dueActionIds).not.toContain(close.id);
+    const requests = fx.sb.stats.requests;
+    expect(await fx.handlers.applyDue(fx.portal.id, fx.budget, { actionIds: [close.id] })).toEqual({ done: 0, failed: 0, skipped: 1 });
+    expect(fx.sb.stats.requests).toBe(requests);
+    expect(fx.sb.state.get('tasks', task!.id)!.properties.hs_task_body).toBe(t.hs_task_body);
+  });
+
+  it('the cause comes back after its task was closed: a new task for the owner', async () => {
+    setNote(fx.sb, id, `Belde opnieuw, BSN ${BSN} weer genoteerd.`);
+    const r = await fx.handlers.checkContact(fx.portal.id, id, ev(id), fx.budget);
+    expect(await openFindingRules(id)).toContain('bsn-note');
+    await fx.handlers.applyDue(fx.portal.id, fx.budget, { actionIds: r.dueActionIds });
+    const tasks = tasksOf(fx.sb, id);
+    expect(tasks.map((t) => t.properties.hs_task_status).sort()).toEqual(['COMPLETED', 'NOT_STARTED']);
+    expect((await actionsOf(id)).find((a) => a.type === 'redact_note')!.state).toBe('planned');
   });
 
   it('after the grace period the scheduled applyDue (no ids) redacts a note that still holds a BSN', async () => {
