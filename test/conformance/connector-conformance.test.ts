@@ -3,10 +3,21 @@
  * with the real client libraries. Vendor differences live in ./harness.ts (names, ids, fault hooks, and
  * written reasons where a case cannot apply); the cases below are identical for every vendor.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { iteratePeople } from '../../connectors/sandbox-seed/people';
 import type { SeedPerson } from '../../connectors/sandbox-seed/types';
 import type { ContactPage } from '../../connectors/types';
-import { Action, ActionResult, Contact, Portal } from '../../src/model';
+import { Action, ActionResult, Contact, Portal, type ActionOf, type Finding, type Plan } from '../../src/model';
+import { applyPlan } from '../../src/pipeline/apply';
+import { buildPlan } from '../../src/pipeline/plan';
+import { runScan } from '../../src/pipeline/scan';
+import { compilePolicy } from '../../src/policy/compile';
+import { loadPolicy } from '../../src/policy/load';
+import { openStore, type Store } from '../../src/store';
 import { HARNESSES, SEED, TENANT, type HarnessInstance, type VendorHarness } from './harness';
 
 const PEOPLE: readonly SeedPerson[] = [...iteratePeople(SEED)];
@@ -457,6 +468,137 @@ describe.each(HARNESSES.map((h) => [h.vendor, h] as const))('%s connector confor
       // Nothing was half-written on the failed record.
       expect(isBlank(value(await inst.connector.getContact(bad, [P.status]), P.status))).toBe(true);
       expect(value(await inst.connector.getContact(good, [P.status]), P.status)).toBe('review');
+    });
+  });
+
+  // ------------------------------------------------------------------------------------- tasks follow their findings
+  describe('8. a task closes when its cause goes away (scan -> plan -> apply with a store)', () => {
+    const DAY = 86_400_000;
+    const loaded = loadPolicy('avg-default');
+    const policy = compilePolicy(loaded.pack);
+    const T0 = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const T1 = new Date(T0.getTime() + DAY);
+    const CLEAN_NOTE = 'Gebeld over de offerte.';
+    let inst: HarnessInstance;
+    let store: Store;
+    let dataDir: string;
+    let portalId: string;
+    let first: Plan;
+    let task: ActionOf<'create_task'>;
+    let vendorTask: string;
+    let noteFindings: Finding[];
+    let pendingIds: string[];
+    let later: Plan;
+    let close: ActionOf<'close_task'>;
+
+    beforeAll(async () => {
+      inst = await h.start();
+      dataDir = mkdtempSync(path.join(os.tmpdir(), 'gdpr-crm-conformance-'));
+      store = await openStore({ pglite: await PGlite.create(), dataDir, env: { GDPR_CRM_MASTER_KEY: randomBytes(32).toString('base64') } });
+    });
+    afterAll(async () => {
+      await store?.close();
+      await inst?.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    const scan = (now: Date) => runScan({ store, connector: inst.connector, policy, tenantId: TENANT, mode: 'full', now, actor: 'conformance' });
+    const apply = (plan: Plan, now: Date) => applyPlan({ store, connector: inst.connector, policy, plan, now, actor: 'conformance' });
+    const isTask = (a: Action): a is ActionOf<'create_task'> => a.type === 'create_task';
+
+    it('8a. a finding first seen: apply creates its task in the CRM and keeps the vendor task id', async () => {
+      portalId = (await scan(T0)).portal.id;
+      first = await buildPlan(store, portalId, loaded, T0);
+      expect((await apply(first, T0)).failed).toBe(0);
+      // A contact whose task names a note finding (a cause a person can remove) with its action still in its grace period.
+      const open = await store.listOpenFindings(portalId);
+      const onNotes = open.filter((f) => f.contactId && f.field?.startsWith('note:'));
+      const found = first.actions.filter(isTask).find((t) => onNotes.some((f) => f.contactId === t.contactId && t.findingIds.includes(f.id) && first.pending.some((p) => p.findingIds.includes(f.id))));
+      if (!found) throw new Error('seed has no contact with a note finding in its grace period: raise SEED.count');
+      task = found;
+      noteFindings = onNotes.filter((f) => f.contactId === task.contactId);
+      pendingIds = first.pending.filter((p) => p.contactId === task.contactId && p.findingIds.every((id) => noteFindings.some((f) => f.id === id))).map((p) => p.id);
+      expect(pendingIds.length).toBeGreaterThan(0);
+      const rec = (await store.getAction(task.id))!;
+      expect(rec.state).toBe('done');
+      vendorTask = rec.result!.vendorRef!;
+      expect(vendorTask).toEqual(expect.any(String));
+      expect(inst.task(vendorTask)).toEqual({ closed: false, text: expect.stringContaining(task.body) });
+    });
+
+    it('8b. the cause removed in the CRM: the re-scan cancels the pending action and plans closing the task, due now', async () => {
+      // The owner rewrites the notes that held the finding (written through the connector, as an edit in the CRM would be).
+      const noteIds = [...new Set(noteFindings.map((f) => f.field!.slice('note:'.length)))];
+      const edits = noteIds.map((noteId) => action(portalId, `user-edit-${noteId}`, task.contactId, { type: 'redact_note', noteId, categories: [], redactedBody: CLEAN_NOTE }));
+      expect((await inst.connector.apply(edits)).map((r) => r.status)).toEqual(edits.map(() => 'done'));
+
+      const s = await scan(T1);
+      expect(s.tasksToClose).toBeGreaterThanOrEqual(1);
+      const open = new Set((await store.listOpenFindings(portalId)).map((f) => f.id));
+      for (const f of noteFindings) expect(open.has(f.id)).toBe(false);
+      for (const id of pendingIds) expect((await store.getAction(id))!.state).toBe('cancelled');
+      later = await buildPlan(store, portalId, loaded, T1);
+      close = later.actions.find((a): a is ActionOf<'close_task'> => a.type === 'close_task' && a.taskId === vendorTask)!;
+      expect(close).toMatchObject({ contactId: task.contactId, taskActionId: task.id, destructive: false, dueAt: T1.toISOString() });
+      expect(close.findingIds.sort()).toEqual(noteFindings.map((f) => f.id).filter((id) => task.findingIds.includes(id)).sort());
+      // Scanning and planning wrote nothing: the task is still open.
+      expect(inst.task(vendorTask)!.closed).toBe(false);
+    });
+
+    it('8c. apply closes the task in the CRM with the comment (rule, kind, dates; no personal values); applying again sends nothing', async () => {
+      const r = await apply(later, T1);
+      expect(r.failed).toBe(0);
+      expect(r.byType.close_task?.done).toBeGreaterThanOrEqual(1);
+      expect((await store.getAction(close.id))!).toMatchObject({ state: 'done', result: { status: 'done', vendorRef: vendorTask } });
+      const t = inst.task(vendorTask)!;
+      expect(t.closed).toBe(true);
+      expect(t.text).toContain(task.body); // what the task said stays
+      expect(t.text).toContain(close.comment);
+      expect(close.comment).toContain(`closed automatically on ${T1.toISOString().slice(0, 10)}; the cause went away`);
+      for (const f of noteFindings.filter((x) => task.findingIds.includes(x.id))) expect(close.comment).toContain(`- ${f.ruleId} (${f.kind}`);
+      expect(close.comment).toMatch(/pending action cancelled: (redact|delete) note \(was due \d{4}-\d{2}-\d{2}\)/);
+      const person = PEOPLE.find((p) => inst.idOfSeed(p) === task.contactId)!;
+      for (const v of [person.email, person.firstName, person.lastName, ...person.notes.map((n) => n.body)]) expect(close.comment).not.toContain(v);
+      for (const f of noteFindings) expect(close.comment).not.toContain(f.evidence);
+
+      // The same plan again: every action already done, the connector not called, the CRM unchanged.
+      const snap = inst.snapshot();
+      const calls = jest.spyOn(inst.connector, 'apply');
+      try {
+        const again = await apply(later, T1);
+        expect(again).toMatchObject({ done: 0, failed: 0, skipped: 0, alreadyDone: later.actions.length });
+        expect(calls).not.toHaveBeenCalled();
+      } finally {
+        calls.mockRestore();
+      }
+      expect(inst.snapshot()).toBe(snap);
+      // Even handed to the connector again, the close writes nothing: the task is already closed.
+      const [direct] = await inst.connector.apply([close]);
+      expect(direct).toMatchObject({ actionId: close.id, status: 'skipped', detail: 'task already closed' });
+      expect(inst.snapshot()).toBe(snap);
+    });
+
+    it('8d. a task a user already closed or deleted is nothing to do, not an error', async () => {
+      const others = first.actions.filter(isTask).filter((t) => t.contactId !== task.contactId);
+      const ids: string[] = [];
+      for (const t of others) {
+        const ref = (await store.getAction(t.id))!.result?.vendorRef;
+        if (ref && inst.task(ref) && !inst.task(ref)!.closed) ids.push(ref);
+        if (ids.length === 2) break;
+      }
+      expect(ids).toHaveLength(2);
+      const [closedByUser, deletedByUser] = ids as [string, string];
+      inst.closeTaskInSandbox(closedByUser);
+      inst.deleteTaskInSandbox(deletedByUser);
+      const snap = inst.snapshot();
+      const closeOf = (taskId: string, n: string) =>
+        action(portalId, `user-${n}`, others[0]!.contactId, { type: 'close_task', taskId, taskActionId: others[0]!.id, comment: 'GDPR: closed automatically; the cause went away.' });
+      const res = await inst.connector.apply([closeOf(closedByUser, 'closed'), closeOf(deletedByUser, 'deleted')]);
+      expect(res).toEqual([
+        { actionId: 'user-closed', status: 'skipped', detail: 'task already closed' },
+        { actionId: 'user-deleted', status: 'skipped', detail: 'task no longer exists' },
+      ]);
+      expect(inst.snapshot()).toBe(snap);
     });
   });
 });

@@ -93,6 +93,12 @@ export interface HarnessInstance {
   deleteInSandbox(id: string): void;
   /** Tasks in the sandbox linked to a contact. */
   tasksFor(contactId: string): number;
+  /** A task as the CRM holds it (null when deleted): closed or not, and its subject and body/description. */
+  task(taskId: string): { closed: boolean; text: string } | null;
+  /** A user completes a task in the CRM. */
+  closeTaskInSandbox(taskId: string): void;
+  /** A user deletes a task in the CRM. */
+  deleteTaskInSandbox(taskId: string): void;
   /** Everything write-back can change, as comparable JSON. */
   snapshot(): string;
   /** Fault injection. */
@@ -167,6 +173,12 @@ export const hubspot: VendorHarness = {
       },
       deleteInSandbox: (id) => sb.state.archive('contacts', contacts().get(id)!),
       tasksFor: (id) => sb.state.associatedIds('contacts', id, 'tasks').length,
+      task(id) {
+        const t = sb.state.get('tasks', id);
+        return t && !t.archived ? { closed: t.properties.hs_task_status === 'COMPLETED', text: `${t.properties.hs_task_subject ?? ''}\n${t.properties.hs_task_body ?? ''}` } : null;
+      },
+      closeTaskInSandbox: (id) => sb.state.update('tasks', sb.state.get('tasks', id)!, { hs_task_status: 'COMPLETED' }),
+      deleteTaskInSandbox: (id) => sb.state.archive('tasks', sb.state.get('tasks', id)!),
       snapshot() {
         const objects = (['contacts', 'notes', 'tasks'] as const).map((t) => [...sb.state.objects[t].values()].sort((a, b) => Number(a.id) - Number(b.id)));
         const subs = [...sb.state.subscriptionStatuses].map(([k, m]) => [k, [...m]]);
@@ -255,6 +267,14 @@ export const zoho: VendorHarness = {
         sb.state.deleted.push({ id, display_name: String(r.Full_Name ?? ''), type: 'recycle', deleted_time: zohoTime(Date.now()), deleted_by: zohoUser(0), created_by: r.Owner });
       },
       tasksFor: (id) => [...sb.state.tasks.values()].filter((t) => (t.Who_Id as { id?: string } | null)?.id === id).length,
+      task(id) {
+        const t = sb.state.tasks.get(id);
+        return t ? { closed: t.Status === 'Completed', text: `${String(t.Subject ?? '')}\n${String(t.Description ?? '')}` } : null;
+      },
+      closeTaskInSandbox(id) {
+        sb.state.tasks.get(id)!.Status = 'Completed';
+      },
+      deleteTaskInSandbox: (id) => void sb.state.tasks.delete(id),
       snapshot: () => JSON.stringify({ contacts: [...sb.state.contacts], notes: [...sb.state.notes], tasks: [...sb.state.tasks], deleted: sb.state.deleted, fields: sb.state.fields.map((f) => f.api_name) }),
       rateLimitNextList: () => arm({ status: 429, count: 1, method: 'GET', path: '/crm/v8/Contacts' }),
       serverErrorNextList: () => arm({ status: 500, count: 1, method: 'GET', path: '/crm/v8/Contacts' }),
@@ -309,6 +329,14 @@ export const salesforce: VendorHarness = {
       setModifiedAt: (id, ms) => sb.state.touch(id, ms),
       deleteInSandbox: (id) => sb.state.delete(id),
       tasksFor: (id) => sb.state.live('Task').filter((t) => t.WhoId === id).length,
+      task(id) {
+        const t = sb.state.get(id);
+        return t && t.IsDeleted !== true ? { closed: t.IsClosed === true, text: `${String(t.Subject ?? '')}\n${String(t.Description ?? '')}` } : null;
+      },
+      closeTaskInSandbox(id) {
+        Object.assign(sb.state.get(id)!, { Status: 'Completed', IsClosed: true });
+      },
+      deleteTaskInSandbox: (id) => sb.state.delete(id),
       snapshot: () => JSON.stringify([...sb.state.objects].map(([name, rows]) => [name, [...rows.values()]])),
       rateLimitNextList: () => arm({ method: 'GET', path: /^\/query/, status: 429, times: 1, retryAfterSec: 1 }),
       serverErrorNextList: () => arm({ method: 'GET', path: /^\/query/, status: 500, times: 1 }),
