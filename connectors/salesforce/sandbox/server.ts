@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { iteratePeople } from '../../sandbox-seed/people';
 import type { SeedOptions } from '../../sandbox-seed/types';
 import { KEY_PREFIXES, WRITABLE, type SbField } from './catalog';
-import { compareRows, matches, parseSoql, SoqlError, type ParsedQuery } from './soql';
+import { compareRows, isGroup, isSemiJoin, matches, parseSoql, SoqlError, walkConds, type Getter, type ParsedQuery } from './soql';
 import { lazyContactRow, SalesforceState, sfTime, type Row } from './state';
 
 export interface FailureRule {
@@ -125,9 +125,73 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   };
   const fieldDef = (obj: string, name: string): SbField | undefined => fieldsOf(obj).find((f) => f.name.toLowerCase() === name.toLowerCase());
 
+  // ------------------------------------------------------------ relationships (child-to-parent paths)
+
+  const relCache = new Map<string, { def: SbField; target: string } | null>();
+  /** The lookup field behind relationship `rel` of `obj` (describe relationshipName; single-target lookups only). */
+  const relationship = (obj: string, rel: string): { def: SbField; target: string } | null => {
+    const key = `${obj}.${rel.toLowerCase()}`;
+    let r = relCache.get(key);
+    if (r === undefined) {
+      const d = fieldsOf(obj).find((f) => f.relationshipName?.toLowerCase() === rel.toLowerCase());
+      r = d && d.referenceTo?.length === 1 && state.catalog[d.referenceTo[0]!] ? { def: d, target: d.referenceTo[0]! } : null;
+      relCache.set(key, r);
+    }
+    return r;
+  };
+  /** The parent row a lookup points to; null when the lookup is empty or the parent is in the Recycle Bin. */
+  const parentRow = (row: Record<string, unknown>, rel: { def: SbField; target: string }): Row | null => {
+    const id = row[rel.def.name];
+    if (typeof id !== 'string' || id === '') return null;
+    const p = state.table(rel.target).get(id);
+    return p && p.IsDeleted !== true ? p : null;
+  };
+  /** A field name or relationship path (Individual.ShouldForget) -> its canonical spelling and the field it ends in. */
+  const resolvePath = (obj: string, path: string): { path: string; def: SbField } => {
+    const parts = path.split('.');
+    let cur = obj;
+    const canon: string[] = [];
+    for (const rel of parts.slice(0, -1)) {
+      const r = relationship(cur, rel);
+      if (!r) {
+        throw new ApiError(400, 'INVALID_FIELD', `Didn't understand relationship '${rel}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+      }
+      canon.push(r.def.relationshipName!);
+      cur = r.target;
+    }
+    const last = parts[parts.length - 1]!;
+    const d = fieldDef(cur, last);
+    if (!d) throw new ApiError(400, 'INVALID_FIELD', `No such column '${last}' on entity '${cur}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.`);
+    return { path: [...canon, d.name].join('.'), def: d };
+  };
+  /** Reads canonical fields and paths of `obj` rows (for WHERE, ORDER BY and Bulk CSV). */
+  const getter = (obj: string): Getter => (row, field) => {
+    if (!field.includes('.')) return row[field];
+    const parts = field.split('.');
+    let cur = obj;
+    let r: Record<string, unknown> | null = row;
+    for (const rel of parts.slice(0, -1)) {
+      const x = relationship(cur, rel);
+      if (!x || !r) return null;
+      r = parentRow(r, x);
+      cur = x.target;
+    }
+    return r ? (r[parts[parts.length - 1]!] ?? null) : null;
+  };
+
+  /** REST record JSON: parent fields nest under the relationship name, `null` when the lookup is empty. */
   const project = (obj: string, row: Row, fields: readonly string[], version: string): Record<string, unknown> => {
     const out: Record<string, unknown> = { attributes: { type: obj, url: `/services/data/v${version}/sobjects/${obj}/${row.Id}` } };
     for (const f of fields) {
+      const dot = f.indexOf('.');
+      if (dot >= 0) {
+        const rel = f.slice(0, dot);
+        if (rel in out) continue;
+        const r = relationship(obj, rel)!;
+        const parent = parentRow(row, r);
+        out[rel] = parent ? project(r.target, parent, fields.filter((g) => g.startsWith(`${rel}.`)).map((g) => g.slice(dot + 1)), version) : null;
+        continue;
+      }
       const def = fieldDef(obj, f)!;
       let v = row[def.name];
       if (def.type === 'base64' && v !== null && v !== undefined) v = `/services/data/v${version}/sobjects/${obj}/${row.Id}/${def.name}`;
@@ -138,19 +202,30 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
 
   // ------------------------------------------------------------ SOQL
 
+  const isIdField = (d: SbField): boolean => d.type === 'id' || d.type === 'reference';
+
   const checkQuery = (q: ParsedQuery): void => {
     const obj = Object.keys(state.catalog).find((o) => o.toLowerCase() === q.from.toLowerCase());
     if (!obj) throw new ApiError(400, 'INVALID_TYPE', `sObject type '${q.from}' is not supported.`);
     q.from = obj;
-    const check = (name: string): string => {
-      const d = fieldDef(obj, name);
-      if (!d) throw new ApiError(400, 'INVALID_FIELD', `No such column '${name}' on entity '${obj}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.`);
-      return d.name;
-    };
+    const check = (name: string): string => resolvePath(obj, name).path;
     q.fields = q.fields.map(check);
-    for (const c of q.where) c.field = check(c.field);
+    for (const c of walkConds(q.where)) {
+      if (isGroup(c)) continue;
+      c.field = check(c.field);
+      if (isSemiJoin(c)) {
+        // Salesforce: the left operand is one Id or reference field (no relationship path), the sub-select
+        // queries one Id or reference field of its own object.
+        if (c.field.includes('.') || !isIdField(resolvePath(obj, c.field).def)) {
+          throw new ApiError(400, 'MALFORMED_QUERY', `semi join sub selects are only supported on id and reference fields, cannot use: '${c.field}'`);
+        }
+        checkQuery(c.sub);
+        const f = c.sub.fields[0]!;
+        if (f.includes('.') || !isIdField(resolvePath(c.sub.from, f).def)) throw new ApiError(400, 'MALFORMED_QUERY', `semi join sub selects can only query id fields, cannot use: '${f}'`);
+      }
+    }
     for (const o of q.orderBy) o.field = check(o.field);
-    if (obj === 'ContentDocumentLink' && !q.where.some((c) => (c.field === 'LinkedEntityId' || c.field === 'ContentDocumentId') && (c.op === '=' || c.op === 'IN'))) {
+    if (obj === 'ContentDocumentLink' && !q.where.some((c) => !isGroup(c) && (c.field === 'LinkedEntityId' || c.field === 'ContentDocumentId') && (c.op === '=' || c.op === 'IN'))) {
       throw new ApiError(400, 'MALFORMED_QUERY', 'Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id\'s using the IN operator.');
     }
   };
@@ -166,10 +241,21 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     }
   };
 
+  /** Evaluates each semi-/anti-join's sub-select once: the set of ids the left operand is tested against. */
+  const resolveSemiJoins = (q: ParsedQuery): void => {
+    for (const c of walkConds(q.where)) {
+      if (!isSemiJoin(c)) continue;
+      const f = c.sub.fields[0]!;
+      c.ids = new Set(run(c.sub, false).map((r) => r[f]).filter((v): v is string => typeof v === 'string' && v !== ''));
+    }
+  };
+
   const run = (q: ParsedQuery, scanAll: boolean): Row[] => {
     if (opts.lazy && q.from === 'Contact') throw new ApiError(400, 'MALFORMED_QUERY', 'this large sandbox org serves Contacts through Bulk API 2.0 only');
-    let rows = [...state.table(q.from).values()].filter((r) => (scanAll || r.IsDeleted !== true) && matches(r, q.where));
-    if (q.orderBy.length > 0) rows.sort((a, b) => compareRows(a, b, q.orderBy));
+    resolveSemiJoins(q);
+    const get = getter(q.from);
+    let rows = [...state.table(q.from).values()].filter((r) => (scanAll || r.IsDeleted !== true) && matches(r, q.where, get));
+    if (q.orderBy.length > 0) rows.sort((a, b) => compareRows(a, b, q.orderBy, get));
     if (q.limit !== null) rows = rows.slice(0, q.limit);
     return rows;
   };
@@ -316,9 +402,10 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   });
 
   const lazyRows = function* (seed: SeedOptions, q: ParsedQuery): Generator<Row> {
+    const get = getter(q.from);
     for (const p of iteratePeople(seed)) {
       const r = lazyContactRow(p);
-      if (matches(r, q.where)) yield r;
+      if (matches(r, q.where, get)) yield r;
     }
   };
 
@@ -331,6 +418,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     if (opts.lazy && j.object === 'Contact') {
       // Counting a lazy org would generate it twice; the seed count is the total (filters aside).
       j.total = opts.lazy.count;
+      resolveSemiJoins(j.query);
       j.lazyIter = { pos: 0, it: lazyRows(opts.lazy, j.query) };
     } else {
       j.ids = run(j.query, j.operation === 'queryAll').map((r) => r.Id);
@@ -349,9 +437,12 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     const fields = j.query.fields;
     const lines = [fields.map((f) => `"${f}"`).join(',')];
     let count = 0;
-    const fmt = (r: Row) => fields.map((f) => {
-      const v = r[f];
-      const def = fieldDef(j.object, f);
+    // Relationship columns (Individual.ShouldForget) are read through the lookup; an empty lookup is an empty cell.
+    const get = getter(j.object);
+    const defs = fields.map((f) => resolvePath(j.object, f).def);
+    const fmt = (r: Row) => fields.map((f, k) => {
+      const v = get(r, f);
+      const def = defs[k];
       // Bulk CSV datetimes use the Z form.
       if (def?.type === 'datetime' && typeof v === 'string') return csvCell(new Date(Date.parse(v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))).toISOString());
       return csvCell(v);

@@ -1,7 +1,14 @@
 /**
- * A small SOQL parser and evaluator for the sandbox: enough for what the connector sends
- * (SELECT fields FROM obj [WHERE a op v AND b IN (...)] [ORDER BY f [ASC|DESC], ...] [LIMIT n]).
- * Anything else is rejected the way Salesforce rejects bad SOQL: 400 MALFORMED_QUERY.
+ * A small SOQL parser and evaluator for the sandbox: enough for what the connector sends, in the forms
+ * real Salesforce accepts:
+ *   SELECT field | Parent.field [, ...] FROM obj
+ *   [WHERE cond {AND|OR} cond ...]   cond: a op v | a [NOT] IN (v, ...) | a [NOT] IN (SELECT f FROM o [WHERE ...]) | ( cond ... )
+ *   [ORDER BY f [ASC|DESC], ...] [LIMIT n]
+ * AND and OR may not be mixed at one level without parentheses. Semi-/anti-joins follow Salesforce's rules
+ * (SOQL reference, "Semi-Joins with IN and Anti-Joins with NOT IN"): the subquery selects one field, has
+ * no ORDER BY or LIMIT and no semi-join of its own, at most two per WHERE, only in the top-level AND
+ * chain. Field types (Id/reference) are checked by the server, which knows the catalog. Anything else is
+ * rejected the way Salesforce rejects bad SOQL: 400 MALFORMED_QUERY.
  */
 export class SoqlError extends Error {
   constructor(
@@ -13,19 +20,40 @@ export class SoqlError extends Error {
 }
 
 export type Literal = { k: 'str'; v: string } | { k: 'num'; v: number } | { k: 'bool'; v: boolean } | { k: 'null' } | { k: 'dt'; ms: number } | { k: 'date'; v: string };
-export type Cond = { field: string; op: '=' | '!=' | '<' | '<=' | '>' | '>='; value: Literal } | { field: string; op: 'IN' | 'NOT IN'; values: Literal[] };
+export type Cmp = { field: string; op: '=' | '!=' | '<' | '<=' | '>' | '>='; value: Literal };
+export type InList = { field: string; op: 'IN' | 'NOT IN'; values: Literal[] };
+/** `field [NOT] IN (SELECT f FROM o ...)`; `ids` is filled by the server before rows are matched. */
+export type SemiJoin = { field: string; op: 'IN' | 'NOT IN'; sub: ParsedQuery; ids?: ReadonlySet<string> };
+/** A parenthesised group or an OR chain. */
+export type Group = { op: 'AND' | 'OR'; terms: Cond[] };
+export type Cond = Cmp | InList | SemiJoin | Group;
 export interface ParsedQuery {
   fields: string[];
   from: string;
+  /** Top-level conditions, all of which must hold (a top-level OR chain is one Group). */
   where: Cond[];
   orderBy: { field: string; desc: boolean }[];
   limit: number | null;
+}
+
+export const isGroup = (c: Cond): c is Group => 'terms' in c;
+export const isSemiJoin = (c: Cond): c is SemiJoin => 'sub' in c;
+export const isInList = (c: Cond): c is InList => 'values' in c;
+
+/** Every condition of a WHERE tree, groups included (depth-first). */
+export function* walkConds(where: readonly Cond[]): Generator<Cond> {
+  for (const c of where) {
+    yield c;
+    if (isGroup(c)) yield* walkConds(c.terms);
+  }
 }
 
 type Tok = { t: 'id'; v: string } | { t: 'str'; v: string } | { t: 'num'; v: number } | { t: 'dt'; ms: number } | { t: 'date'; v: string } | { t: 'op'; v: string } | { t: 'p'; v: '(' | ')' | ',' };
 
 const DT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})/;
 const DATE = /^\d{4}-\d{2}-\d{2}(?![T\d])/;
+const KEYWORDS = ['SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'ORDER', 'BY', 'LIMIT', 'IN'];
+const MAX_SEMI_JOINS = 2;
 
 function tokenize(q: string): Tok[] {
   const out: Tok[] = [];
@@ -110,14 +138,19 @@ export function parseSoql(q: string): ParsedQuery {
     const t = toks[i];
     return t?.t === 'id' && t.v.toUpperCase() === w;
   };
+  const punct = (v: '(' | ')' | ',') => {
+    const t = toks[i];
+    return t?.t === 'p' && t.v === v;
+  };
   const expectKw = (w: string) => {
     if (!kw(w)) throw new SoqlError('MALFORMED_QUERY', `expected ${w}`);
     i++;
   };
+  /** A field name or a relationship path (Parent.Field); the server checks both against the catalog. */
   const ident = (): string => {
     const t = toks[i];
-    if (t?.t !== 'id' || ['FROM', 'WHERE', 'AND', 'OR', 'ORDER', 'BY', 'LIMIT', 'IN', 'NOT'].includes(t.v.toUpperCase())) throw new SoqlError('MALFORMED_QUERY', 'expected a field name');
-    if (t.v.includes('.')) throw new SoqlError('MALFORMED_QUERY', 'relationship fields are not supported by this sandbox');
+    if (t?.t !== 'id' || KEYWORDS.includes(t.v.toUpperCase())) throw new SoqlError('MALFORMED_QUERY', 'expected a field name');
+    if (t.v.startsWith('.') || t.v.endsWith('.') || t.v.includes('..')) throw new SoqlError('MALFORMED_QUERY', `unexpected token: '${t.v}'`);
     i++;
     return t.v;
   };
@@ -133,84 +166,122 @@ export function parseSoql(q: string): ParsedQuery {
     throw new SoqlError('MALFORMED_QUERY', 'unexpected value (bind variables and functions are not SOQL over REST)');
   };
 
-  expectKw('SELECT');
-  const fields: string[] = [];
-  for (;;) {
-    const t = peek();
-    if (t?.t === 'id' && /\(/.test(q) && toks[i + 1]?.t === 'p' && (toks[i + 1] as { v: string }).v === '(') throw new SoqlError('MALFORMED_QUERY', 'functions and subqueries are not supported');
-    fields.push(ident());
-    if (peek()?.t === 'p' && (peek() as { v: string }).v === ',') {
+  /** One condition: comparison, value list or semi-join; `(` starts a nested group. */
+  const condition = (inSub: boolean): Cond => {
+    if (punct('(')) {
       i++;
-      continue;
+      const g = expression(inSub);
+      if (!punct(')')) throw new SoqlError('MALFORMED_QUERY', 'expected )');
+      i++;
+      return g.length === 1 ? g[0]! : { op: 'AND', terms: g };
     }
-    break;
-  }
-  expectKw('FROM');
-  const from = ident();
-  const where: Cond[] = [];
-  if (kw('WHERE')) {
-    i++;
+    const field = ident();
+    if (kw('NOT') || kw('IN')) {
+      const not = kw('NOT');
+      i++;
+      if (not) expectKw('IN');
+      if (!punct('(')) throw new SoqlError('MALFORMED_QUERY', 'expected (');
+      i++;
+      const op = not ? 'NOT IN' : 'IN';
+      if (kw('SELECT')) {
+        if (inSub) throw new SoqlError('MALFORMED_QUERY', 'Nesting of semi join sub-selects is not supported');
+        const sub = query(true);
+        if (!punct(')')) throw new SoqlError('MALFORMED_QUERY', 'expected )');
+        i++;
+        return { field, op, sub };
+      }
+      const values: Literal[] = [];
+      for (;;) {
+        values.push(literal());
+        const sep = toks[i++];
+        if (sep?.t === 'p' && sep.v === ',') continue;
+        if (sep?.t === 'p' && sep.v === ')') break;
+        throw new SoqlError('MALFORMED_QUERY', 'expected , or )');
+      }
+      return { field, op, values };
+    }
+    const op = toks[i++];
+    if (op?.t !== 'op') throw new SoqlError('MALFORMED_QUERY', 'expected an operator');
+    return { field, op: op.v as Cmp['op'], value: literal() };
+  };
+
+  /** cond {AND cond} or cond {OR cond}: one connective per level (SOQL has no precedence between them). */
+  const expression = (inSub: boolean): Cond[] => {
+    const terms: Cond[] = [condition(inSub)];
+    let joiner: 'AND' | 'OR' | null = null;
+    while (kw('AND') || kw('OR')) {
+      const j = kw('AND') ? 'AND' : 'OR';
+      if (joiner && joiner !== j) throw new SoqlError('MALFORMED_QUERY', `unexpected token: '${j}' (mixing AND and OR needs parentheses)`);
+      joiner = j;
+      i++;
+      terms.push(condition(inSub));
+    }
+    return joiner === 'OR' ? [{ op: 'OR', terms }] : terms;
+  };
+
+  const query = (inSub: boolean): ParsedQuery => {
+    expectKw('SELECT');
+    const fields: string[] = [];
     for (;;) {
-      const field = ident();
-      if (kw('NOT') || kw('IN')) {
-        const not = kw('NOT');
-        if (not) {
+      const t = peek();
+      if (t?.t === 'p' && t.v === '(') throw new SoqlError('MALFORMED_QUERY', 'relationship subqueries are not supported by this sandbox');
+      if (t?.t === 'id' && toks[i + 1]?.t === 'p' && (toks[i + 1] as { v: string }).v === '(') throw new SoqlError('MALFORMED_QUERY', 'functions and subqueries are not supported');
+      fields.push(ident());
+      if (punct(',')) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    expectKw('FROM');
+    const from = ident();
+    if (from.includes('.')) throw new SoqlError('MALFORMED_QUERY', `unexpected token: '${from}'`);
+    const where: Cond[] = [];
+    if (kw('WHERE')) {
+      i++;
+      where.push(...expression(inSub));
+    }
+    const orderBy: ParsedQuery['orderBy'] = [];
+    if (kw('ORDER')) {
+      if (inSub) throw new SoqlError('MALFORMED_QUERY', 'ORDER BY is not supported in a semi join sub-select');
+      i++;
+      expectKw('BY');
+      for (;;) {
+        const field = ident();
+        let desc = false;
+        if (kw('ASC')) i++;
+        else if (kw('DESC')) {
+          desc = true;
           i++;
-          expectKw('IN');
-        } else i++;
-        const open = toks[i++];
-        if (open?.t !== 'p' || open.v !== '(') throw new SoqlError('MALFORMED_QUERY', 'expected (');
-        const values: Literal[] = [];
-        for (;;) {
-          values.push(literal());
-          const sep = toks[i++];
-          if (sep?.t === 'p' && sep.v === ',') continue;
-          if (sep?.t === 'p' && sep.v === ')') break;
-          throw new SoqlError('MALFORMED_QUERY', 'expected , or )');
         }
-        where.push({ field, op: not ? 'NOT IN' : 'IN', values });
-      } else {
-        const op = toks[i++];
-        if (op?.t !== 'op') throw new SoqlError('MALFORMED_QUERY', 'expected an operator');
-        where.push({ field, op: op.v as '=', value: literal() });
+        orderBy.push({ field, desc });
+        if (punct(',')) {
+          i++;
+          continue;
+        }
+        break;
       }
-      if (kw('AND')) {
-        i++;
-        continue;
-      }
-      if (kw('OR')) throw new SoqlError('MALFORMED_QUERY', 'OR is not supported by this sandbox');
-      break;
     }
-  }
-  const orderBy: ParsedQuery['orderBy'] = [];
-  if (kw('ORDER')) {
-    i++;
-    expectKw('BY');
-    for (;;) {
-      const field = ident();
-      let desc = false;
-      if (kw('ASC')) i++;
-      else if (kw('DESC')) {
-        desc = true;
-        i++;
-      }
-      orderBy.push({ field, desc });
-      if (peek()?.t === 'p' && (peek() as { v: string }).v === ',') {
-        i++;
-        continue;
-      }
-      break;
+    let limit: number | null = null;
+    if (kw('LIMIT')) {
+      if (inSub) throw new SoqlError('MALFORMED_QUERY', 'LIMIT is not supported in a semi join sub-select');
+      i++;
+      const t = toks[i++];
+      if (t?.t !== 'num' || !Number.isInteger(t.v) || t.v < 0) throw new SoqlError('MALFORMED_QUERY', 'LIMIT expects a non-negative integer');
+      limit = t.v;
     }
-  }
-  let limit: number | null = null;
-  if (kw('LIMIT')) {
-    i++;
-    const t = toks[i++];
-    if (t?.t !== 'num' || !Number.isInteger(t.v) || t.v < 0) throw new SoqlError('MALFORMED_QUERY', 'LIMIT expects a non-negative integer');
-    limit = t.v;
-  }
+    if (inSub && fields.length !== 1) throw new SoqlError('MALFORMED_QUERY', 'semi join sub selects can only query one field');
+    return { fields, from, where, orderBy, limit };
+  };
+
+  const parsed = query(false);
   if (i !== toks.length) throw new SoqlError('MALFORMED_QUERY', `unexpected token after the query (${toks[i]?.t})`);
-  return { fields, from, where, orderBy, limit };
+  // Semi-/anti-joins: only as terms of the top-level AND chain, at most two.
+  const top = parsed.where.filter(isSemiJoin).length;
+  const all = [...walkConds(parsed.where)].filter(isSemiJoin).length;
+  if (all > top) throw new SoqlError('MALFORMED_QUERY', 'Semi join sub-selects are only allowed at the top level WHERE expressions and not in nested WHERE expressions.');
+  if (top > MAX_SEMI_JOINS) throw new SoqlError('MALFORMED_QUERY', `At most ${MAX_SEMI_JOINS} semi join or anti join sub-selects are allowed in a WHERE clause`);
+  return parsed;
 }
 
 const tsCache = new Map<string, number | null>();
@@ -245,38 +316,52 @@ function cmp(a: unknown, lit: Literal): number | null {
       return typeof a === 'number' ? a - lit.v : null;
     case 'bool':
       return typeof a === 'boolean' ? (a === lit.v ? 0 : 1) : a === null || a === undefined ? (lit.v ? 1 : 0) : null;
-    case 'str':
-      // Salesforce compares ids and strings case-insensitively for `=`.
-      return typeof a === 'string' ? a.toLowerCase().localeCompare(lit.v.toLowerCase()) : null;
+    case 'str': {
+      // Salesforce compares ids and strings case-insensitively for `=`; ranges (`Id > '003...'`) in code-unit
+      // order, the order ORDER BY uses, not the locale's.
+      if (typeof a !== 'string') return null;
+      const x = a.toLowerCase();
+      const y = lit.v.toLowerCase();
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
   }
 }
 
-export function matches(row: Record<string, unknown>, where: readonly Cond[]): boolean {
-  for (const c of where) {
-    const v = row[c.field];
-    if (c.op === 'IN' || c.op === 'NOT IN') {
-      const hit = c.values.some((l) => cmp(v, l) === 0);
-      if (hit === (c.op === 'NOT IN')) return false;
-      continue;
-    }
-    const r = cmp(v, (c as Extract<Cond, { value: Literal }>).value);
-    if (c.op === '=' && r !== 0) return false;
-    if (c.op === '!=' && r === 0) return false;
-    if (r === null && c.op !== '!=') return false;
-    if (r !== null) {
-      if (c.op === '<' && !(r < 0)) return false;
-      if (c.op === '<=' && !(r <= 0)) return false;
-      if (c.op === '>' && !(r > 0)) return false;
-      if (c.op === '>=' && !(r >= 0)) return false;
-    }
+/** Reads a field or relationship path of a row (the server resolves parents). */
+export type Getter = (row: Record<string, unknown>, field: string) => unknown;
+const plainGet: Getter = (row, field) => row[field];
+
+function holds(row: Record<string, unknown>, c: Cond, get: Getter): boolean {
+  if (isGroup(c)) return c.op === 'AND' ? c.terms.every((t) => holds(row, t, get)) : c.terms.some((t) => holds(row, t, get));
+  const v = get(row, c.field);
+  if (isSemiJoin(c)) {
+    if (!c.ids) throw new Error('semi-join not resolved');
+    const hit = typeof v === 'string' && c.ids.has(v);
+    return c.op === 'IN' ? hit : !hit;
   }
+  if (isInList(c)) {
+    const hit = c.values.some((l) => cmp(v, l) === 0);
+    return hit !== (c.op === 'NOT IN');
+  }
+  const r = cmp(v, c.value);
+  if (c.op === '=') return r === 0;
+  if (c.op === '!=') return r !== 0;
+  if (r === null) return false;
+  if (c.op === '<') return r < 0;
+  if (c.op === '<=') return r <= 0;
+  if (c.op === '>') return r > 0;
+  return r >= 0;
+}
+
+export function matches(row: Record<string, unknown>, where: readonly Cond[], get: Getter = plainGet): boolean {
+  for (const c of where) if (!holds(row, c, get)) return false;
   return true;
 }
 
-export function compareRows(a: Record<string, unknown>, b: Record<string, unknown>, orderBy: ParsedQuery['orderBy']): number {
+export function compareRows(a: Record<string, unknown>, b: Record<string, unknown>, orderBy: ParsedQuery['orderBy'], get: Getter = plainGet): number {
   for (const o of orderBy) {
-    const x = a[o.field];
-    const y = b[o.field];
+    const x = get(a, o.field);
+    const y = get(b, o.field);
     let r = 0;
     const tx = tsOf(x);
     const ty = tsOf(y);
