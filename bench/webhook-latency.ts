@@ -96,6 +96,11 @@ export interface WebhookLatencyFigures {
   runtimeCpuMsPerEvent: number;
   /** BullMQ queue wait and run time per queue. */
   jobs: Record<string, { jobs: number; meanWaitMs: number; meanRunMs: number }>;
+  /**
+   * PGlite only (it runs on the server's thread): statements (transaction begin/commit included) and
+   * milliseconds inside PGlite per event, with the statement kinds that cost most (BENCH_STORE_PROFILE=1).
+   */
+  storeProfile?: { queriesPerEvent: number; msPerEvent: number; top: { kind: string; perEvent: number; msPerEvent: number }[] };
   goals: { enqueueP95Ms: number; writeBackP95Ms: number; enqueueMet: boolean; writeBackMet: boolean };
 }
 
@@ -292,10 +297,11 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
     const storeEnv = { GDPR_CRM_MASTER_KEY: randomBytes(32).toString('base64') };
     const schema = `bench_${randomBytes(4).toString('hex')}`;
     const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-    const store =
-      backend === 'postgres'
-        ? await openStore({ databaseUrl, schema, dataDir: os.tmpdir(), env: storeEnv })
-        : await openStore({ pglite: await PGlite.create(), dataDir: os.tmpdir(), env: storeEnv });
+    const pglite = backend === 'pglite' ? await PGlite.create() : null;
+    const profile = pglite ? profilePglite(pglite) : null;
+    const store = pglite
+      ? await openStore({ pglite, dataDir: os.tmpdir(), env: storeEnv })
+      : await openStore({ databaseUrl, schema, dataDir: os.tmpdir(), env: storeEnv });
     cleanups.push(async () => {
       if (backend === 'postgres') await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db).catch(() => undefined);
       await store.close();
@@ -343,8 +349,10 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
     const resultP = waitFor<ResultMsg>(child, 'result');
     child.send({ type: 'start', webhookUrl, rate, total, warmup } satisfies StartMsg);
     const cpu0 = process.cpuUsage();
+    profile?.reset();
     const result = await resultP;
     const cpu = process.cpuUsage(cpu0);
+    const storeFigures = profile?.figures(result.events.length);
 
     const measured = result.events.filter((e) => !e.warmup);
     const enqueue: number[] = [];
@@ -383,6 +391,7 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
       runtimeCpuMsPerEvent: Math.round(((cpu.user + cpu.system) / 1000 / result.events.length) * 10) / 10,
       jobs: Object.fromEntries(Object.entries(jobTimes).map(([q, e]) => [q, { jobs: e.n, meanWaitMs: Math.round(e.wait / e.n), meanRunMs: Math.round(e.run / e.n) }])),
       goals: { enqueueP95Ms: 20, writeBackP95Ms: 200, enqueueMet: false, writeBackMet: false },
+      ...(storeFigures ? { storeProfile: storeFigures } : {}),
     };
     figures.goals.enqueueMet = figures.receiptToEnqueue.p95 < 20 && figures.acknowledged === figures.events;
     figures.goals.writeBackMet = figures.receiptToWriteBack.p95 < 200 && figures.writtenBack === figures.events;
@@ -405,8 +414,55 @@ export function printFigures(f: WebhookLatencyFigures): void {
       row('receipt -> write-back', f.receiptToWriteBack, f.goals.writeBackP95Ms, f.goals.writeBackMet),
       `events ${f.events}, acknowledged ${f.acknowledged}, written back ${f.writtenBack}, failed jobs ${f.failedJobs}; per event: ${f.vendorRequestsPerEvent} vendor requests, ${f.runtimeCpuMsPerEvent} ms CPU in the server process`,
       `jobs: ${Object.entries(f.jobs).map(([q, j]) => `${q} ${j.jobs} (mean wait ${j.meanWaitMs} ms, run ${j.meanRunMs} ms)`).join('; ')}`,
+      ...(f.storeProfile
+        ? [
+            `store (PGlite, on the server's thread): ${f.storeProfile.queriesPerEvent} statements and ${f.storeProfile.msPerEvent} ms per event`,
+            ...f.storeProfile.top.map((t) => `  ${t.perEvent.toFixed(2).padStart(6)}/event ${t.msPerEvent.toFixed(2).padStart(6)} ms/event  ${t.kind}`),
+          ]
+        : []),
     ].join('\n'),
   );
+}
+
+/**
+ * Counts and times every statement PGlite runs (Kysely's PGlite driver sends each one, transaction
+ * begin and commit included, through query()). Statement kinds: the SQL with its literals and
+ * parameter lists folded, so "in ($1, $2)" and "in ($1)" count as one kind.
+ */
+function profilePglite(pg: PGlite): { reset(): void; figures(events: number): NonNullable<WebhookLatencyFigures['storeProfile']> } {
+  const byKind = new Map<string, { n: number; ms: number }>();
+  const query = pg.query.bind(pg) as (q: string, params?: unknown[], o?: unknown) => Promise<unknown>;
+  const kindOf = (q: string) =>
+    q
+      .replace(/\(\$\d+(, \$\d+)*\)(, \(\$\d+(, \$\d+)*\))*/g, '(...)')
+      .replace(/\$\d+/g, '?')
+      .replace(/\s+/g, ' ')
+      .slice(0, 140);
+  (pg as unknown as { query: typeof query }).query = async (q, params, o) => {
+    const t = performance.now();
+    try {
+      return await query(q, params, o);
+    } finally {
+      const k = kindOf(q);
+      const e = byKind.get(k) ?? { n: 0, ms: 0 };
+      e.n += 1;
+      e.ms += performance.now() - t;
+      byKind.set(k, e);
+    }
+  };
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  return {
+    reset: () => byKind.clear(),
+    figures(events) {
+      const all = [...byKind].map(([kind, e]) => ({ kind, perEvent: r2(e.n / events), msPerEvent: r2(e.ms / events) }));
+      const top = process.env.BENCH_STORE_PROFILE ? all.sort((a, b) => b.msPerEvent - a.msPerEvent).slice(0, 25) : [];
+      return {
+        queriesPerEvent: r2(all.reduce((s, e) => s + e.perEvent, 0)),
+        msPerEvent: r2(all.reduce((s, e) => s + e.msPerEvent, 0)),
+        top,
+      };
+    },
+  };
 }
 
 function parseArgs(argv: string[]): WebhookLatencyOptions & { stores: ('pglite' | 'postgres')[] } {

@@ -1,7 +1,8 @@
+import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { IsoDateTime } from '../model';
 import type { Store } from '../store';
-import type { AuditLogTable } from '../store/schema';
+import type { AuditLogTable, Database } from '../store/schema';
 import { chainOf, GENESIS_HASH, hashRow } from './chain';
 
 /** Who did what to which record, and how it went. Ids, rule ids and counts only: never personal values. */
@@ -52,38 +53,78 @@ export function toAuditRow(r: AuditLogTable): AuditRow {
 }
 
 /**
- * Appends one entry to its tenant's chain. The chain head row is locked (SELECT ... FOR UPDATE) inside
- * the transaction, so concurrent appends, from this process or others sharing a PostgreSQL database,
- * queue up and the chain never forks.
+ * Appends one entry to its tenant's chain. The chain head row is locked inside the transaction, so
+ * concurrent appends, from this process or others sharing a PostgreSQL database, queue up and the chain
+ * never forks.
  */
 export async function appendAudit(store: Store, entry: AuditEntry): Promise<AuditRow> {
-  const e = AuditEntry.parse(entry);
-  const chain = chainOf(e.tenantId);
-  const at = e.at ?? new Date().toISOString();
-  return store.db.transaction().execute(async (trx) => {
-    await trx
+  return (await appendAuditBatch(store, [entry]))[0]!;
+}
+
+/**
+ * Appends several entries in one transaction: per chain one head lock, one multi-row insert and one head
+ * update. The rows are the ones appendAudit would write one after another, in the given order.
+ */
+export async function appendAuditBatch(store: Store, entries: readonly AuditEntry[]): Promise<AuditRow[]> {
+  const parsed = entries.map((e) => AuditEntry.parse(e));
+  if (parsed.length === 0) return [];
+  return store.db.transaction().execute((trx) => appendParsed(trx, parsed));
+}
+
+/**
+ * appendAuditBatch inside a transaction the caller runs, so the entries commit together with what they
+ * record (e.g. Store.markActionResults(results, (trx) => appendAuditInTransaction(trx, entries))).
+ */
+export async function appendAuditInTransaction(trx: Transaction<Database>, entries: readonly AuditEntry[]): Promise<AuditRow[]> {
+  const parsed = entries.map((e) => AuditEntry.parse(e));
+  return parsed.length === 0 ? [] : appendParsed(trx, parsed);
+}
+
+async function appendParsed(trx: Transaction<Database>, entries: readonly z.output<typeof AuditEntry>[]): Promise<AuditRow[]> {
+  const now = new Date().toISOString();
+  const byChain = new Map<string, number[]>();
+  entries.forEach((e, i) => {
+    const chain = chainOf(e.tenantId);
+    byChain.set(chain, [...(byChain.get(chain) ?? []), i]);
+  });
+  const out: AuditRow[] = new Array<AuditRow>(entries.length);
+  // Heads locked in one global order: two batches over several chains never wait on each other in a circle.
+  for (const chain of [...byChain.keys()].sort()) {
+    // Creates the head on first use and locks it (an upsert takes the row lock); returns the head as committed.
+    const head = await trx
       .insertInto('audit_head')
       .values({ chain, seq: 0, hash: GENESIS_HASH })
-      .onConflict((oc) => oc.column('chain').doNothing())
-      .execute();
-    const head = await trx.selectFrom('audit_head').selectAll().where('chain', '=', chain).forUpdate().executeTakeFirstOrThrow();
-    const fields = {
-      chain,
-      seq: head.seq + 1,
-      at,
-      actor: e.actor,
-      tenant_id: e.tenantId,
-      portal_id: e.portalId,
-      contact_id: e.contactId,
-      rule_id: e.ruleId,
-      action: e.action,
-      result: e.result,
-      detail: e.detail,
-      prev_hash: head.hash,
-    };
-    const row: AuditLogTable = { ...fields, hash: hashRow(fields) };
-    await trx.insertInto('audit_log').values(row).execute();
-    await trx.updateTable('audit_head').set({ seq: row.seq, hash: row.hash }).where('chain', '=', chain).execute();
-    return toAuditRow(row);
-  });
+      .onConflict((oc) => oc.column('chain').doUpdateSet((eb) => ({ chain: eb.ref('excluded.chain') })))
+      .returning(['seq', 'hash'])
+      .executeTakeFirstOrThrow();
+    let seq = head.seq;
+    let prevHash = head.hash;
+    const rows: AuditLogTable[] = [];
+    for (const i of byChain.get(chain)!) {
+      const e = entries[i]!;
+      const fields = {
+        chain,
+        seq: seq + 1,
+        at: e.at ?? now,
+        actor: e.actor,
+        tenant_id: e.tenantId,
+        portal_id: e.portalId,
+        contact_id: e.contactId,
+        rule_id: e.ruleId,
+        action: e.action,
+        result: e.result,
+        detail: e.detail,
+        prev_hash: prevHash,
+      };
+      const row: AuditLogTable = { ...fields, hash: hashRow(fields) };
+      rows.push(row);
+      out[i] = toAuditRow(row);
+      seq = row.seq;
+      prevHash = row.hash;
+    }
+    // 13 parameters a row: 500 rows a statement stays far below PostgreSQL's 65,535.
+    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_log').values(rows.slice(i, i + 500)).execute();
+    await trx.updateTable('audit_head').set({ seq, hash: prevHash }).where('chain', '=', chain).execute();
+  }
+  return out;
 }

@@ -49,7 +49,7 @@ export function printPlan(plan: Plan): string {
 export function printApply(s: ApplySummary): string {
   const rows = Object.entries(s.byType).map(([type, c]) => [type, c.done, c.skipped, c.cancelled, c.failed]);
   return [
-    `${s.dryRun ? 'Dry run: would apply' : 'Applied'} ${s.total} actions: ${s.done} done, ${s.skipped} skipped, ${s.cancelled} cancelled (cause gone), ${s.failed} failed${s.alreadyDone ? `, ${s.alreadyDone} already done before` : ''}${s.notDueYet ? `, ${s.notDueYet} not due yet` : ''}`,
+    `${s.dryRun ? 'Dry run: would apply' : 'Applied'} ${s.total} actions: ${s.done} done, ${s.skipped} skipped, ${s.cancelled} cancelled (cause gone), ${s.failed} failed${s.alreadyDone ? `, ${s.alreadyDone} already done before` : ''}${s.notDueYet ? `, ${s.notDueYet} not due yet` : ''}${s.claimedElsewhere ? `, ${s.claimedElsewhere} left to another apply running now` : ''}`,
     rows.length ? table(['action', 'done', 'skipped', 'cancelled', 'failed'], rows) : '',
     s.statusUpdates ? `GDPR status moved on (anonymised / resolved) for ${s.statusUpdates} contact(s) whose last pending action ran.` : '',
     s.failed > 0 ? 'Some actions failed; run the same apply again to retry them (done ones are not repeated).' : '',

@@ -11,7 +11,7 @@ import type { CompiledPolicy } from '../policy/compile';
 import { evaluateContact } from '../policy/evaluate';
 import { actionId } from '../policy/plan';
 import type { Store } from '../store';
-import { appendAudit } from '../audit';
+import { appendAuditInTransaction, type AuditEntry } from '../audit';
 import type { ProgressFn } from './progress';
 
 export interface ApplyOptions {
@@ -24,6 +24,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   batchSize?: number;
   onProgress?: ProgressFn;
+  /** How long this run's claim on an action keeps other processes off it (default: the store's, 5 min). */
+  claimLeaseMs?: number;
 }
 
 export interface ApplySummary {
@@ -34,6 +36,8 @@ export interface ApplySummary {
   cancelled: number;
   alreadyDone: number;
   notDueYet: number;
+  /** Held by another apply running now (another process, or another run in this one): left to it. */
+  claimedElsewhere: number;
   byType: Record<string, { done: number; failed: number; skipped: number; cancelled: number }>;
   dryRun: boolean;
   /** Contacts whose gdpr_status was moved on (anonymised / resolved) after their last pending action ran. */
@@ -66,10 +70,25 @@ function safeMessage(e: unknown): string {
   return ((e as Error)?.message ?? String(e)).split('\n')[0]!.slice(0, 300);
 }
 
+/**
+ * Every action is claimed in the store (Store.claimActions) before it is re-checked or sent, so two
+ * processes applying the same plan at once send each action once; results and their audit rows are
+ * written per batch, in one transaction.
+ */
 export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
+  const claims: string[] = [];
+  try {
+    return await runPlan(opts, claims);
+  } finally {
+    // Recorded claims are ended already; one left by a throw stays 'running' and this store may take it again.
+    opts.store.releaseClaims(claims);
+  }
+}
+
+async function runPlan(opts: ApplyOptions, claims: string[]): Promise<ApplySummary> {
   const { store, connector, policy, plan, now } = opts;
   const nowIso = now.toISOString();
-  const summary: ApplySummary = { total: plan.actions.length, done: 0, skipped: 0, failed: 0, cancelled: 0, alreadyDone: 0, notDueYet: 0, byType: {}, dryRun: opts.dryRun === true, statusUpdates: 0 };
+  const summary: ApplySummary = { total: plan.actions.length, done: 0, skipped: 0, failed: 0, cancelled: 0, alreadyDone: 0, notDueYet: 0, claimedElsewhere: 0, byType: {}, dryRun: opts.dryRun === true, statusUpdates: 0 };
   const bump = (a: Action, k: 'done' | 'failed' | 'skipped' | 'cancelled') => {
     const t = (summary.byType[a.type] ??= { done: 0, failed: 0, skipped: 0, cancelled: 0 });
     t[k] += 1;
@@ -79,13 +98,19 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
   const runnable: Action[] = [];
   /** Tried by an earlier run that stopped or failed part-way: its effect may already be in place. */
   const interrupted = new Set<string>();
+  const due: Action[] = [];
   for (const a of plan.actions) {
     if (a.portalId !== plan.portalId) throw new Error(`plan is inconsistent: action ${a.id} belongs to another portal`);
     if (a.dueAt > nowIso) {
       summary.notDueYet += 1; // a plan file edited or applied early: never act before the grace period ends
       continue;
     }
-    const state = await store.getActionState(a.id);
+    due.push(a);
+  }
+  const states = await store.getActionStates(due.map((a) => a.id));
+  for (const a of due) {
+    const state = states.get(a.id) ?? null;
+    if (state === null && !opts.dryRun) throw new Error(`unknown action ${a.id}: it was not planned in this store`);
     if (state && FINISHED.has(state)) {
       summary.alreadyDone += 1;
       continue;
@@ -99,13 +124,16 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
     return summary;
   }
 
+  // A batch's results are kept until flush(), which writes them and their audit rows in one transaction.
+  let recorded: { a: Action; r: ActionResult }[] = [];
   const record = async (a: Action, r: ActionResult) => {
-    await store.markActionResult(a.id, r);
-    // Finished one way or another (done, or its cause gone): the contact's status may move on.
-    if (a.destructive && a.type !== 'gdpr_delete' && (r.status === 'done' || (r.status === 'skipped' && !r.detail?.startsWith('contact no longer exists')))) {
-      finishedDestructive.push({ action: a, done: r.status === 'done' });
-    }
-    await appendAudit(store, {
+    recorded.push({ a, r });
+  };
+  const flush = async () => {
+    const batch = recorded;
+    recorded = [];
+    if (batch.length === 0) return;
+    const entries: AuditEntry[] = batch.map(({ a, r }) => ({
       actor: opts.actor,
       tenantId: plan.tenantId,
       portalId: plan.portalId,
@@ -114,12 +142,34 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
       action: a.type,
       result: r.status,
       detail: r.detail ?? null,
-    });
-    if (r.status === 'done') summary.done += 1;
-    else if (r.status === 'failed') summary.failed += 1;
-    else if (r.detail?.startsWith('cancelled')) summary.cancelled += 1;
-    else summary.skipped += 1;
-    bump(a, r.status === 'skipped' && r.detail?.startsWith('cancelled') ? 'cancelled' : r.status);
+    }));
+    await store.markActionResults(batch.map((b) => b.r), (trx) => appendAuditInTransaction(trx, entries));
+    for (const { a, r } of batch) {
+      // Finished one way or another (done, or its cause gone): the contact's status may move on.
+      if (a.destructive && a.type !== 'gdpr_delete' && (r.status === 'done' || (r.status === 'skipped' && !r.detail?.startsWith('contact no longer exists')))) {
+        finishedDestructive.push({ action: a, done: r.status === 'done' });
+      }
+      if (r.status === 'done') summary.done += 1;
+      else if (r.status === 'failed') summary.failed += 1;
+      else if (r.detail?.startsWith('cancelled')) summary.cancelled += 1;
+      else summary.skipped += 1;
+      bump(a, r.status === 'skipped' && r.detail?.startsWith('cancelled') ? 'cancelled' : r.status);
+    }
+  };
+  /** Claims a slice in the store; what another apply holds now (or finished meanwhile) is left to it. */
+  const claimBatch = async (slice: Action[]): Promise<Action[]> => {
+    const claimed = await store.claimActions(slice.map((a) => a.id), { leaseMs: opts.claimLeaseMs });
+    claims.push(...claimed);
+    const missed = slice.filter((a) => !claimed.has(a.id));
+    if (missed.length > 0) {
+      const after = await store.getActionStates(missed.map((a) => a.id));
+      for (const a of missed) {
+        const s = after.get(a.id);
+        if (s && FINISHED.has(s)) summary.alreadyDone += 1;
+        else summary.claimedElsewhere += 1;
+      }
+    }
+    return slice.filter((a) => claimed.has(a.id));
   };
 
   // Our own status properties are created on first use (idempotent, cheap when they exist).
@@ -139,16 +189,18 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
     }
   };
   const batchSize = opts.batchSize ?? 100;
-  const pendingAtStart = new Set((await store.listOpenActions(plan.portalId)).filter((a) => a.destructive).map((a) => a.contactId));
+  const pendingAtStart = await store.contactsWithOpenDestructiveActions(plan.portalId, runnable.map((a) => a.contactId));
   let processed = 0;
   for (let i = 0; i < runnable.length; i += batchSize) {
-    const batch = runnable.slice(i, i + batchSize);
+    const slice = runnable.slice(i, i + batchSize);
+    const batch = await claimBatch(slice);
     try {
       await reread(batch.filter((a) => a.destructive).map((a) => a.contactId));
     } catch (e) {
       // A failed read fails this batch, not the run: the next apply retries these actions.
       for (const a of batch) await record(a, { actionId: a.id, status: 'failed', detail: `re-check read failed: ${safeMessage(e)}` });
-      processed += batch.length;
+      await flush();
+      processed += slice.length;
       opts.onProgress?.({ phase: 'apply', done: processed, total: runnable.length, failed: summary.failed });
       continue;
     }
@@ -193,22 +245,26 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
       }
       send.push(a);
     }
-    for (const a of send) await store.markActionStarted(a.id);
+    // Still held (a lapsed claim may have been taken over meanwhile: that apply sends it, not this one).
+    const started = send.length > 0 ? await store.markActionsStarted(send.map((a) => a.id)) : new Set<string>();
+    const sending = send.filter((a) => started.has(a.id));
+    summary.claimedElsewhere += send.length - sending.length;
     let results: ActionResult[] = [];
     try {
-      results = send.length > 0 ? await connector.apply(send) : [];
+      results = sending.length > 0 ? await connector.apply(sending) : [];
     } catch (e) {
       const detail = `write-back failed: ${safeMessage(e)}`;
-      results = send.map((a) => ({ actionId: a.id, status: 'failed' as const, detail }));
+      results = sending.map((a) => ({ actionId: a.id, status: 'failed' as const, detail }));
     }
     const byId = new Map(results.map((r) => [r.actionId, r]));
-    for (const a of send) {
+    for (const a of sending) {
       await record(a, byId.get(a.id) ?? { actionId: a.id, status: 'failed', detail: 'connector returned no result' });
     }
-    processed += batch.length;
+    await flush();
+    processed += slice.length;
     opts.onProgress?.({ phase: 'apply', done: processed, total: runnable.length, failed: summary.failed });
   }
-  summary.statusUpdates = await moveStatusOn(opts, finishedDestructive);
+  summary.statusUpdates = await moveStatusOn(opts, finishedDestructive, claims);
   return summary;
 }
 
@@ -217,10 +273,10 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
  * a contact has run, say so there too ("anonymised" or "resolved"), or the owner sees stale work. These
  * follow-ups are recorded and audited like planned actions, but kept out of the plan's counts.
  */
-async function moveStatusOn(opts: ApplyOptions, finished: readonly { action: Action; done: boolean }[]): Promise<number> {
+async function moveStatusOn(opts: ApplyOptions, finished: readonly { action: Action; done: boolean }[], claims: string[]): Promise<number> {
   if (finished.length === 0) return 0;
   const { store, connector, plan } = opts;
-  const stillPending = new Set((await store.listOpenActions(plan.portalId)).filter((a) => a.destructive).map((a) => a.contactId));
+  const stillPending = await store.contactsWithOpenDestructiveActions(plan.portalId, finished.map((f) => f.action.contactId));
   const byContact = new Map<string, Action[]>();
   const anonymised = new Set(finished.filter((f) => f.done && f.action.type === 'anonymise').map((f) => f.action.contactId));
   for (const { action: a } of finished) if (!stillPending.has(a.contactId)) byContact.set(a.contactId, [...(byContact.get(a.contactId) ?? []), a]);
@@ -243,8 +299,11 @@ async function moveStatusOn(opts: ApplyOptions, finished: readonly { action: Act
   await store.savePlannedActions(plan.portalId, follow);
   let updated = 0;
   for (let i = 0; i < follow.length; i += 100) {
-    const part = follow.slice(i, i + 100);
-    for (const a of part) await store.markActionStarted(a.id);
+    const claimed = await store.claimActions(follow.slice(i, i + 100).map((a) => a.id), { leaseMs: opts.claimLeaseMs });
+    claims.push(...claimed);
+    const started = claimed.size > 0 ? await store.markActionsStarted([...claimed]) : new Set<string>();
+    const part = follow.slice(i, i + 100).filter((a) => started.has(a.id));
+    if (part.length === 0) continue;
     let results: ActionResult[];
     try {
       results = await connector.apply(part);
@@ -252,12 +311,10 @@ async function moveStatusOn(opts: ApplyOptions, finished: readonly { action: Act
       results = part.map((a) => ({ actionId: a.id, status: 'failed' as const, detail: `write-back failed: ${safeMessage(e)}` }));
     }
     const byId = new Map(results.map((r) => [r.actionId, r]));
-    for (const a of part) {
-      const r = byId.get(a.id) ?? { actionId: a.id, status: 'failed' as const, detail: 'connector returned no result' };
-      await store.markActionResult(a.id, r);
-      await appendAudit(store, { actor: opts.actor, tenantId: plan.tenantId, portalId: plan.portalId, contactId: a.contactId, ruleId: a.ruleIds.join(','), action: 'set_status', result: r.status, detail: r.detail ?? null });
-      if (r.status === 'done') updated += 1;
-    }
+    const got = part.map((a) => byId.get(a.id) ?? { actionId: a.id, status: 'failed' as const, detail: 'connector returned no result' });
+    const entries: AuditEntry[] = part.map((a, j) => ({ actor: opts.actor, tenantId: plan.tenantId, portalId: plan.portalId, contactId: a.contactId, ruleId: a.ruleIds.join(','), action: 'set_status', result: got[j]!.status, detail: got[j]!.detail ?? null }));
+    await store.markActionResults(got, (trx) => appendAuditInTransaction(trx, entries));
+    updated += got.filter((r) => r.status === 'done').length;
   }
   return updated;
 }

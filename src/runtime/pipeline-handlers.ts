@@ -394,12 +394,10 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
       });
     }
     const gone = ids.filter((id) => !fetched.has(id));
-    const contacts: Contact[] = [];
-    for (const raw of fetched.values()) {
-      // The re-import guard, as in a scan: identifiers that match a forgotten person's keyed hashes.
-      const suppressionMatch = raw.suppressionMatch || (await store.matchSuppression(portal.tenantId, raw.identifiers));
-      contacts.push({ ...raw, tenantId: portal.tenantId, portalId: portal.id, suppressionMatch });
-    }
+    // The re-import guard, as in a scan: identifiers that match a forgotten person's keyed hashes (one read for the batch).
+    const raws = [...fetched.values()];
+    const suppressed = await store.matchSuppressionMany(portal.tenantId, raws.map((c) => c.identifiers));
+    const contacts: Contact[] = raws.map((raw, i) => ({ ...raw, tenantId: portal.tenantId, portalId: portal.id, suppressionMatch: raw.suppressionMatch || suppressed[i]! }));
     // An anonymised record is no longer about a person (as in a scan): recording no findings resolves its old ones.
     const anonymiseStates = await actionStates(store, contacts.map((c) => actionId(portal.id, c.id, 'anonymise', '')));
     const findings = contacts.flatMap((c) => (anonymiseStates.get(actionId(portal.id, c.id, 'anonymise', '')) === 'done' ? [] : evaluateContact(c, policy, nowMs)));
@@ -514,7 +512,7 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
       if (plan.actions.length === 0) return { done: 0, failed: 0, skipped: 0 };
       const s: ApplySummary = await runApply(portal, budget, policy, plan, now);
       log('pipeline.apply', { portalId, scheduled: true, actions: plan.actions.length, done: s.done, failed: s.failed, cancelled: s.cancelled, alreadyDone: s.alreadyDone });
-      return { done: s.done, failed: s.failed, skipped: s.skipped + s.cancelled + s.alreadyDone + s.notDueYet };
+      return { done: s.done, failed: s.failed, skipped: s.skipped + s.cancelled + s.alreadyDone + s.notDueYet + s.claimedElsewhere };
     },
 
     async digest(portalId) {

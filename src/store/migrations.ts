@@ -150,6 +150,17 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0002_action_claims': {
+    // Store.claimActions: the process running an action and since when (a lease; null for unclaimed rows).
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('actions').addColumn('claimed_by', 'text').execute();
+      await db.schema.alterTable('actions').addColumn('claimed_at', 'timestamptz').execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('actions').dropColumn('claimed_at').execute();
+      await db.schema.alterTable('actions').dropColumn('claimed_by').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

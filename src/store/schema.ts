@@ -84,6 +84,12 @@ export interface ActionsTable {
   updated_at: Timestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
+  /**
+   * Who holds the action while it runs (Store.claimActions): an apply in one process, so that two
+   * processes never send the same action. A claim older than the lease may be taken over.
+   */
+  claimed_by: string | null;
+  claimed_at: NullableTimestamp;
 }
 
 export interface ActionFindingsTable {

@@ -1,4 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { decrypt, encrypt, hmacSha256, randomKey } from '../crypto';
 import { Action, ActionResult, DataCategory, Finding, IsoDateTime, Portal, type PortalInput } from '../model';
@@ -57,6 +59,12 @@ export interface ActionRecord {
 export type ScannedContacts = ReadonlyArray<string | null> | 'all';
 
 const OPEN_ACTION_STATES: ActionState[] = ['planned', 'running', 'failed'];
+/**
+ * How long a claim on an action (Store.claimActions) keeps other processes off it. Longer than an apply
+ * batch takes from claim to result, vendor budget waits included; a process that died holding a claim
+ * delays its actions by this much (on PostgreSQL; on PGlite a restarted process takes them over at once).
+ */
+export const DEFAULT_CLAIM_LEASE_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 /** Rows per statement: keeps every statement well under PostgreSQL's 65,535 bind parameters. */
 const CHUNK = 1000;
@@ -92,6 +100,14 @@ function storableAction(a: Action): Action {
  */
 export class Store {
   private readonly keyCache = new Map<string, TenantKeys>();
+  /**
+   * Names this store object in action claims: host, process and a random part, so a restarted process
+   * (or a second store in one process) is another holder.
+   */
+  readonly claimOwner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly openedAt = Date.now();
+  /** Actions claimed by an apply of this store that is still running (see claimActions). */
+  private readonly claimsHeld = new Set<string>();
 
   constructor(
     /** The query builder; for src/audit and tests. Prefer the methods. */
@@ -541,6 +557,140 @@ export class Store {
     return false;
   }
 
+  // ---- batches of actions and claims (applyPlan) ---------------------------------------------------
+
+  /** States of many actions, one read per 1000 ids. Ids not in the store are absent from the map. */
+  async getActionStates(actionIds: readonly string[]): Promise<Map<string, ActionState>> {
+    const out = new Map<string, ActionState>();
+    for (const part of chunks([...new Set(actionIds)])) {
+      for (const r of await this.db.selectFrom('actions').select(['action_id', 'state']).where('action_id', 'in', part).execute()) out.set(r.action_id, r.state);
+    }
+    return out;
+  }
+
+  /**
+   * Of `contactIds`, those with a destructive action still open (planned, running or failed) in the
+   * portal. One indexed read, however many actions the rest of the portal has open.
+   */
+  async contactsWithOpenDestructiveActions(portalId: string, contactIds: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(contactIds)])) {
+      const rows = await this.db
+        .selectFrom('actions')
+        .select('contact_id')
+        .distinct()
+        .where('portal_id', '=', portalId)
+        .where('state', 'in', OPEN_ACTION_STATES)
+        .where('destructive', '=', true)
+        .where('contact_id', 'in', part)
+        .execute();
+      for (const r of rows) out.add(r.contact_id);
+    }
+    return out;
+  }
+
+  /**
+   * Claims actions for sending, atomically (one UPDATE ... RETURNING per 1000 ids), so that two processes
+   * applying the same action at the same instant do not both send it. Claimable: planned and failed
+   * actions, and running ones whose claim has lapsed: older than `leaseMs`, left by an apply of this store
+   * that has ended, without a holder (marked started before claims existed), or, on PGlite (one process
+   * opens a data directory at a time), made before this store was opened. Done, skipped and cancelled
+   * actions are never claimed. Returns the ids claimed (now 'running', held by `claimOwner`); the others
+   * are finished or held by another apply. Record results with markActionResults; call releaseClaims when
+   * the apply ends either way.
+   */
+  async claimActions(actionIds: readonly string[], opts: { leaseMs?: number } = {}): Promise<Set<string>> {
+    const now = Date.now();
+    let cutoff = now - (opts.leaseMs ?? DEFAULT_CLAIM_LEASE_MS);
+    if (this.backend === 'pglite') cutoff = Math.max(cutoff, this.openedAt);
+    // Reserved in memory before the first await: two applies of this process never claim one id both.
+    const ids = [...new Set(actionIds)].filter((id) => !this.claimsHeld.has(id));
+    for (const id of ids) this.claimsHeld.add(id);
+    const claimed = new Set<string>();
+    const at = new Date(now).toISOString();
+    try {
+      for (const part of chunks(ids)) {
+        const rows = await this.db
+          .updateTable('actions')
+          .set({ state: 'running', claimed_by: this.claimOwner, claimed_at: at, updated_at: at })
+          .where('action_id', 'in', part)
+          .where((eb) =>
+            eb.or([
+              eb('state', 'in', ['planned', 'failed']),
+              eb.and([eb('state', '=', 'running'), eb.or([eb('claimed_at', 'is', null), eb('claimed_at', '<', new Date(cutoff)), eb('claimed_by', '=', this.claimOwner)])]),
+            ]),
+          )
+          .returning('action_id')
+          .execute();
+        for (const r of rows) claimed.add(r.action_id);
+      }
+    } catch (e) {
+      // Rows already claimed stay ours in the database: this store may claim them again at once.
+      for (const id of ids) this.claimsHeld.delete(id);
+      throw e;
+    }
+    for (const id of ids) if (!claimed.has(id)) this.claimsHeld.delete(id);
+    return claimed;
+  }
+
+  /**
+   * Marks claimed actions as being sent (attempts + 1, started_at), in one statement. Returns the ids
+   * this store still holds: send only those (a claim that lapsed may have been taken over).
+   */
+  async markActionsStarted(actionIds: readonly string[]): Promise<Set<string>> {
+    const now = new Date().toISOString();
+    const out = new Set<string>();
+    for (const part of chunks([...new Set(actionIds)])) {
+      const rows = await this.db
+        .updateTable('actions')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), started_at: now, updated_at: now }))
+        .where('action_id', 'in', part)
+        .where('state', '=', 'running')
+        .where('claimed_by', '=', this.claimOwner)
+        .returning('action_id')
+        .execute();
+      for (const r of rows) out.add(r.action_id);
+    }
+    return out;
+  }
+
+  /**
+   * Records many results in one statement per 1000 and ends their claims; with `alsoInTransaction` (e.g.
+   * the audit rows of these results) both commit together or not at all. A done action keeps its done
+   * result, and a running action that another store holds now (our claim lapsed and was taken over) is
+   * left to it. Returns the ids recorded.
+   */
+  async markActionResults(results: readonly ActionResult[], alsoInTransaction?: (trx: Transaction<Database>) => Promise<unknown>): Promise<Set<string>> {
+    const input = [...new Map(results.map((r) => ActionResult.parse(r)).map((r) => [r.actionId, r])).values()];
+    const now = new Date().toISOString();
+    const write = async (db: Db): Promise<Set<string>> => {
+      const out = new Set<string>();
+      for (const part of chunks(input)) {
+        const rows = await sql<{ action_id: string }>`
+          update actions as a
+          set state = v.state, result_json = v.result_json, finished_at = ${now}::timestamptz, updated_at = ${now}::timestamptz
+          from (values ${sql.join(part.map((r) => sql`(${r.actionId}::text, ${r.status}::text, ${JSON.stringify(r)}::text)`))}) as v(action_id, state, result_json)
+          where a.action_id = v.action_id and a.state <> 'done' and (a.state <> 'running' or a.claimed_by is null or a.claimed_by = ${this.claimOwner})
+          returning a.action_id`.execute(db);
+        for (const r of rows.rows) out.add(r.action_id);
+      }
+      if (alsoInTransaction) await alsoInTransaction(db as Transaction<Database>);
+      return out;
+    };
+    const recorded = alsoInTransaction || input.length > CHUNK ? await this.db.transaction().execute(write) : await write(this.db);
+    this.releaseClaims(input.map((r) => r.actionId));
+    return recorded;
+  }
+
+  /**
+   * Ends this store's in-memory hold on claims (an apply finished, or stopped before recording). The rows
+   * stay as they are: a claim left 'running' may be claimed again by this store at once, by others after
+   * the lease.
+   */
+  releaseClaims(actionIds: readonly string[]): void {
+    for (const id of actionIds) this.claimsHeld.delete(id);
+  }
+
   /**
    * Cancels planned or failed actions whose findings are all resolved now (an action serving a finding
    * that is still open stays). Returns the cancelled action ids.
@@ -618,6 +768,20 @@ export class Store {
       )
       .executeTakeFirst();
     return row !== undefined;
+  }
+
+  /** matchSuppression for several records in one read (a webhook check batch): one answer per record, in order. */
+  async matchSuppressionMany(tenantId: string, records: readonly Identifiers[]): Promise<boolean[]> {
+    const ids = records.map((r) => normaliseIdentifiers(r));
+    if (ids.every((i) => i.length === 0) || !(await this.tenantExists(tenantId))) return records.map(() => false);
+    const { hmacKey } = await this.getTenantKeys(tenantId);
+    const hashes = ids.map((list) => list.map((i) => hmacSha256(hmacKey, hashInput(i))));
+    const found = new Set<string>();
+    for (const part of chunks([...new Set(hashes.flat())])) {
+      const rows = await this.db.selectFrom('suppression').select('identifier_hash').where('tenant_id', '=', tenantId).where('identifier_hash', 'in', part).execute();
+      for (const r of rows) found.add(r.identifier_hash);
+    }
+    return hashes.map((list) => list.some((h) => found.has(h)));
   }
 
   /** Loads the tenant's suppression hashes once, for matching every contact of a scan in memory. */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { appendAudit, GENESIS_HASH, hashRow, listAudit, verifyAudit, type AuditEntry } from '../../src/audit';
+import { appendAudit, appendAuditBatch, appendAuditInTransaction, GENESIS_HASH, hashRow, listAudit, verifyAudit, type AuditEntry } from '../../src/audit';
 import type { Store } from '../../src/store';
 import { backends } from '../store/backends';
 
@@ -123,7 +123,57 @@ describe.each(backends().map((b) => [b.name, b] as const))('audit log on %s', (_
     expect(await verifyAudit(store)).toEqual({ ok: true, rows: 31 });
   });
 
+  it('appends a batch as the same chain of rows, across tenants, between single appends', async () => {
+    await appendAudit(store, entry(1));
+    const rows = await appendAuditBatch(store, [entry(2), entry(1, { tenantId: 'tenant-b', portalId: 'zoho:9' }), entry(3), entry(4, { detail: null })]);
+    await appendAudit(store, entry(5));
+    expect(rows.map((r) => [r.tenantId, r.seq])).toEqual([['tenant-a', 2], ['tenant-b', 1], ['tenant-a', 3], ['tenant-a', 4]]);
+    expect(rows[2]!.prevHash).toBe(rows[0]!.hash);
+    expect(rows[1]!.prevHash).toBe(GENESIS_HASH);
+    for (const r of rows) {
+      const { hash, prevHash, tenantId, portalId, contactId, ruleId, ...rest } = r;
+      expect(hashRow({ ...rest, chain: tenantId ?? '', tenant_id: tenantId, portal_id: portalId, contact_id: contactId, rule_id: ruleId, prev_hash: prevHash })).toBe(hash);
+    }
+    expect(await verifyAudit(store)).toEqual({ ok: true, rows: 6 });
+    const seqs = (await sql<{ seq: number }>`select seq from audit_log where chain = 'tenant-a' order by seq`.execute(store.db)).rows.map((r) => r.seq);
+    expect(seqs).toEqual([1, 2, 3, 4, 5]);
+    expect(await appendAuditBatch(store, [])).toEqual([]);
+  });
+
+  it('catches tampering with rows written as a batch', async () => {
+    await appendAuditBatch(store, Array.from({ length: 6 }, (_, i) => entry(i + 1)));
+    expect(await verifyAudit(store)).toEqual({ ok: true, rows: 6 });
+    await sql`update audit_log set detail = 'batch=99' where seq = 4`.execute(store.db);
+    expect(await verifyAudit(store)).toMatchObject({ ok: false, rows: 3, firstBrokenSeq: 4 });
+  });
+
+  it('writes nothing of a batch whose transaction fails (no gap, no half chain)', async () => {
+    await appendAudit(store, entry(1));
+    await expect(
+      store.db.transaction().execute(async (trx) => {
+        await appendAuditInTransaction(trx, [entry(2), entry(3)]);
+        throw new Error('the results this batch records failed to commit');
+      }),
+    ).rejects.toThrow(/failed to commit/);
+    await expect(appendAuditBatch(store, [entry(2), { ...entry(3), actor: '' }])).rejects.toThrow();
+    expect(await verifyAudit(store)).toEqual({ ok: true, rows: 1 });
+    expect((await appendAudit(store, entry(2))).seq).toBe(2);
+    expect(await verifyAudit(store)).toEqual({ ok: true, rows: 2 });
+  });
+
   if (backend.name === 'postgres') {
+    it('never forks the chain when two processes append batches and single rows at the same time', async () => {
+      const other = await backend.openAgain!();
+      await Promise.all([
+        ...Array.from({ length: 10 }, (_, i) => appendAuditBatch(store, [entry(i), entry(i + 50), entry(i, { tenantId: 'tenant-b' })])),
+        ...Array.from({ length: 10 }, (_, i) => appendAuditBatch(other, [entry(i, { tenantId: 'tenant-b' }), entry(100 + i)])),
+        ...Array.from({ length: 10 }, (_, i) => appendAudit(other, entry(200 + i))),
+      ]);
+      expect(await verifyAudit(store)).toEqual({ ok: true, rows: 60 });
+      const seqs = (await sql<{ seq: number }>`select seq from audit_log where chain = 'tenant-a' order by seq`.execute(store.db)).rows.map((r) => r.seq);
+      expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    });
+
     it('never forks the chain when two processes append at the same time', async () => {
       const other = await backend.openAgain!();
       await Promise.all([

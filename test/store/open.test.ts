@@ -34,7 +34,7 @@ describe('openStore on the default embedded PGlite', () => {
       expect(await s2.getPortal(PORTAL.id)).toEqual(PORTAL);
       expect((await s2.getTenantKeys('tenant-a')).hmacKey.equals(hmac)).toBe(true);
       const applied = (await sql<{ name: string }>`select name from kysely_migration`.execute(s2.db)).rows.map((r) => r.name);
-      expect(applied).toEqual(['0001_initial']);
+      expect(applied).toEqual(['0001_initial', '0002_action_claims']);
     } finally {
       await s2.close();
     }
@@ -65,7 +65,7 @@ describe('openStore on PostgreSQL', () => {
     expect(b.backend).toBe('postgres');
     expect(await b.getPortal(PORTAL.id)).toEqual(PORTAL);
     const applied = (await sql<{ name: string }>`select name from kysely_migration`.execute(b.db)).rows.map((r) => r.name);
-    expect(applied).toEqual(['0001_initial']);
+    expect(applied).toEqual(['0001_initial', '0002_action_claims']);
   });
 
   it('fails with a clear message, and no password, when PostgreSQL cannot be reached', async () => {
