@@ -8,6 +8,7 @@
  *   notes                  content (ContentNote, default) | legacy (Note) | both
  *   hashKey                key for the keyed_hash anonymisation strategy
  *   bulkPageRecords, bulkPollIntervalMs   Bulk 2.0 tuning
+ *   consentRangeRecords    SOQL scans with the consent objects: records whose consent rows one range semi-join reads (default 10,000)
  * The access token is cfg.accessToken. Consent objects are detected from the org's describe.
  */
 import { randomBytes } from 'node:crypto';
@@ -35,6 +36,7 @@ export const SalesforceOptions = z.object({
   hashKey: z.string().min(16).optional(),
   bulkPageRecords: z.coerce.number().int().positive().max(1_000_000).optional(),
   bulkPollIntervalMs: z.coerce.number().int().nonnegative().optional(),
+  consentRangeRecords: z.coerce.number().int().positive().max(100_000).optional(),
 });
 export type SalesforceOptions = z.infer<typeof SalesforceOptions>;
 
@@ -128,6 +130,7 @@ export function createSalesforceConnector(cfg: ConnectorConfig & { budget?: Rate
       notes: opts.notes,
       ...(opts.bulkPageRecords ? { bulkPageRecords: opts.bulkPageRecords } : {}),
       ...(opts.bulkPollIntervalMs !== undefined ? { bulkPollIntervalMs: opts.bulkPollIntervalMs } : {}),
+      ...(opts.consentRangeRecords ? { consentRangeRecords: opts.consentRangeRecords } : {}),
     };
   };
 
@@ -145,7 +148,7 @@ export function createSalesforceConnector(cfg: ConnectorConfig & { budget?: Rate
       const obj = objectOfId(id);
       if (!obj || !isSalesforceId(id)) return null;
       const ctx = await syncContext();
-      const recs = (await queryAll(client, select({ fields: fieldsToFetch(properties, ctx.fieldTypes[obj]), from: obj, where: [{ field: 'Id', op: '=', value: { id } }] }))) as SfRecord[];
+      const recs = (await queryAll(client, select({ fields: fieldsToFetch(properties, ctx.fieldTypes[obj], ctx.consent.hasConsentObjects), from: obj, where: [{ field: 'Id', op: '=', value: { id } }] }))) as SfRecord[];
       if (recs.length === 0) return null;
       return (await toContacts(ctx, obj, recs, true))[0] ?? null;
     },

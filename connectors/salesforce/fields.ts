@@ -69,6 +69,12 @@ export const MANDATORY_FIELDS: Record<SfObject, ReadonlySet<string>> = {
 
 export const INDIVIDUAL_FLAGS = ['HasOptedOutProcessing', 'HasOptedOutSolicit', 'HasOptedOutProfiling', 'HasOptedOutTracking', 'ShouldForget'] as const;
 export const INDIVIDUAL_FIELDS = ['Id', 'FirstName', 'LastName', 'BirthDate', ...INDIVIDUAL_FLAGS] as const;
+/**
+ * What a scan reads of the linked Individual, through the Contact/Lead parent relationship in the same
+ * query (Individual.ShouldForget, ...): what the mapping uses (flags, BirthDate); no names.
+ */
+export const INDIVIDUAL_RELATIONSHIP = 'Individual';
+export const INDIVIDUAL_READ_FIELDS = ['BirthDate', ...INDIVIDUAL_FLAGS] as const;
 export const CPTC_FIELDS = [
   'Id', 'PartyId', 'DataUsePurposeId', 'ContactPointType', 'PrivacyConsentStatus', 'CaptureDate', 'CaptureSource', 'CaptureContactPointType',
   'EffectiveFrom', 'EffectiveTo', 'DoubleConsentCaptureDate',

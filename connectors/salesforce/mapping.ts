@@ -336,7 +336,8 @@ export interface ContactMappingContext {
   consent: ConsentContext;
 }
 
-const STRUCTURAL = new Set(['attributes', 'Id']);
+/** Not properties: record metadata, the Id, and the Individual parent relationship (read as Individual.<flag> below). */
+const STRUCTURAL = new Set(['attributes', 'Id', 'Individual']);
 
 /** One Contact/Lead (with its Individual and CPTC rows) -> the model (notes attached by the caller). */
 export function contactFromSalesforce(rec: SfRecord, individual: SfIndividual | null, rows: readonly SfConsentRow[], ctx: ContactMappingContext): { contact: Contact; unmapped: string[] } {

@@ -13,6 +13,13 @@ export function ident(name: string): string {
   return name;
 }
 
+/** A field or a child-to-parent relationship path (Individual.ShouldForget): each part an identifier. */
+export function fieldPath(name: string): string {
+  const parts = name.split('.');
+  if (parts.length > 5) throw new SoqlInputError('relationship path too deep');
+  return parts.map(ident).join('.');
+}
+
 export function isSalesforceId(v: string): boolean {
   return SF_ID.test(v);
 }
@@ -37,10 +44,23 @@ export function datetimeLiteral(d: Date): string {
 
 export type Cond =
   | { field: string; op: '=' | '!=' | '<' | '<=' | '>' | '>='; value: { id: string } | { str: string } | { dt: Date } | { bool: boolean } | null }
-  | { field: string; op: 'IN'; ids: readonly string[] };
+  | { field: string; op: 'IN'; ids: readonly string[] }
+  /** Semi-/anti-join: the sub-select queries one Id or reference field, no ORDER BY or LIMIT (SOQL rules). */
+  | { field: string; op: 'IN' | 'NOT IN'; sub: SelectSpec }
+  /** OR of AND-groups: `((a AND b) OR c)`. */
+  | { anyOf: readonly (readonly Cond[])[] };
 
 function condText(c: Cond): string {
-  const f = ident(c.field);
+  if ('anyOf' in c) {
+    if (c.anyOf.length === 0 || c.anyOf.some((g) => g.length === 0)) throw new SoqlInputError('empty OR group');
+    return `(${c.anyOf.map((g) => (g.length === 1 ? condText(g[0]!) : `(${g.map(condText).join(' AND ')})`)).join(' OR ')})`;
+  }
+  const f = fieldPath(c.field);
+  if ('sub' in c) {
+    if (c.sub.fields.length !== 1 || c.sub.fields[0]!.includes('.') || c.sub.orderBy?.length || c.sub.limit !== undefined) throw new SoqlInputError('a semi-join selects one field, without ORDER BY or LIMIT');
+    if (c.sub.where?.some((w) => 'sub' in w)) throw new SoqlInputError('semi-joins do not nest');
+    return `${f} ${c.op} (${select(c.sub)})`;
+  }
   if (c.op === 'IN') {
     if (c.ids.length === 0) throw new SoqlInputError('empty IN list');
     return `${f} IN (${c.ids.map(idLiteral).join(', ')})`;
@@ -60,9 +80,9 @@ export interface SelectSpec {
 
 export function select(spec: SelectSpec): string {
   if (spec.fields.length === 0) throw new SoqlInputError('no fields');
-  let q = `SELECT ${[...new Set(spec.fields)].map(ident).join(', ')} FROM ${ident(spec.from)}`;
+  let q = `SELECT ${[...new Set(spec.fields)].map(fieldPath).join(', ')} FROM ${ident(spec.from)}`;
   if (spec.where && spec.where.length > 0) q += ` WHERE ${spec.where.map(condText).join(' AND ')}`;
-  if (spec.orderBy && spec.orderBy.length > 0) q += ` ORDER BY ${spec.orderBy.map((o) => `${ident(o.field)} ${o.dir ?? 'ASC'}`).join(', ')}`;
+  if (spec.orderBy && spec.orderBy.length > 0) q += ` ORDER BY ${spec.orderBy.map((o) => `${fieldPath(o.field)} ${o.dir ?? 'ASC'}`).join(', ')}`;
   if (spec.limit !== undefined) {
     if (!Number.isInteger(spec.limit) || spec.limit < 1) throw new SoqlInputError('bad LIMIT');
     q += ` LIMIT ${spec.limit}`;

@@ -4,13 +4,20 @@
  * duplicates by id. Full scans of large orgs (or `bulk: true`): a Bulk API 2.0 query job whose CSV results
  * are paged by Sforce-Locator with maxRecords, so memory holds one page, never the org. A checkpoint after
  * every page lets a crashed scan resume (an expired cursor falls back to the keyset (SystemModstamp, ids)).
+ *
+ * Orgs with the consent objects: the linked Individual's flags come through the parent relationship in the
+ * Contact/Lead query itself (Individual.ShouldForget, ...: no extra request), and the ContactPointTypeConsent
+ * rows of a run of pages (up to consentRangeRecords records) through one semi-join over that run's
+ * (SystemModstamp, Id) key range, `PartyId IN (SELECT IndividualId FROM Contact WHERE <range>)`, paged by
+ * queryMore: consent rows arrive up to 2,000 a request instead of ~300 ids a request. The SOQL pages are read
+ * ahead while a run's consent rows load, so the request budget never waits on one of them.
  */
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import type { Contact, Note } from '../../src/model';
 import type { ContactPage, StreamOptions } from '../types';
 import { QueryResponse, SalesforceApiError, type SalesforceClient } from './client';
-import { CORE_FIELDS, CPTC_FIELDS, INDIVIDUAL_FIELDS, OBJECTS, type SfObject } from './fields';
+import { CORE_FIELDS, CPTC_FIELDS, INDIVIDUAL_FIELDS, INDIVIDUAL_FLAGS, INDIVIDUAL_READ_FIELDS, INDIVIDUAL_RELATIONSHIP, OBJECTS, type SfObject } from './fields';
 import { BULK2, QUERY } from './limits';
 import { contactFromSalesforce, fromCsvRow, noteText, SfConsentRow, SfIndividual, toIso, type ConsentContext, type SfRecord } from './mapping';
 import { select } from './soql';
@@ -28,7 +35,12 @@ export interface SyncContext {
   /** Bulk results page size (maxRecords). */
   bulkPageRecords?: number;
   bulkPollIntervalMs?: number;
+  /** Contacts whose consent rows one range semi-join reads (SOQL scans of consent-object orgs); default 10,000. */
+  consentRangeRecords?: number;
 }
+
+/** Default run of SOQL records per consent-row range query: 5 query batches (memory: two runs at most). */
+export const CONSENT_RANGE_RECORDS = 5 * QUERY.batchSize;
 
 const Checkpoint = z.discriminatedUnion('m', [
   z.object({ m: z.literal('soql'), o: z.enum(['Contact', 'Lead']), t: z.string().nullable(), ids: z.array(z.string()), next: z.string().nullable(), since: z.string().nullable() }),
@@ -42,12 +54,31 @@ const chunk = <T>(xs: readonly T[], n: number): T[][] => {
   return out;
 };
 
-/** What a scan asks for: the mapping's fields plus the caller's, those the object has. */
-export function fieldsToFetch(requested: readonly string[], types: Readonly<Record<string, string>>): string[] {
+/**
+ * What a scan asks for: the mapping's fields plus the caller's, those the object has; with the consent
+ * objects also the linked Individual's fields through the parent relationship (same query, no request).
+ */
+export function fieldsToFetch(requested: readonly string[], types: Readonly<Record<string, string>>, consentObjects = false): string[] {
   const out: string[] = [];
   for (const f of [...CORE_FIELDS, ...requested]) if (types[f] !== undefined && types[f] !== 'base64' && !out.includes(f)) out.push(f);
+  if (consentObjects && types.IndividualId !== undefined) for (const f of INDIVIDUAL_READ_FIELDS) out.push(`${INDIVIDUAL_RELATIONSHIP}.${f}`);
   return out;
 }
+
+const INDIVIDUAL_PREFIX = `${INDIVIDUAL_RELATIONSHIP}.`;
+/** Describe types of the Individual fields a scan reads (Bulk CSV values are strings). */
+const INDIVIDUAL_TYPES: Readonly<Record<string, string>> = { BirthDate: 'date', ...Object.fromEntries(INDIVIDUAL_FLAGS.map((f) => [f, 'boolean'])) };
+
+/** The Individual a record carries through its parent relationship: undefined when not selected, null when the lookup is empty. */
+function nestedIndividual(r: SfRecord): SfIndividual | null | undefined {
+  if (!(INDIVIDUAL_RELATIONSHIP in r)) return undefined;
+  const v = r[INDIVIDUAL_RELATIONSHIP];
+  if (v === null || typeof v !== 'object' || typeof r.IndividualId !== 'string' || r.IndividualId === '') return null;
+  const p = SfIndividual.safeParse({ ...(v as Record<string, unknown>), Id: r.IndividualId });
+  return p.success ? p.data : null;
+}
+
+const individualIdOf = (r: SfRecord): string | null => (typeof r.IndividualId === 'string' && r.IndividualId !== '' ? r.IndividualId : null);
 
 /** Every record of a SOQL query, page by page (small result sets: consent objects, links, tasks). */
 export async function queryAll(client: SalesforceClient, soql: string, scanAll = false): Promise<Record<string, unknown>[]> {
@@ -63,17 +94,26 @@ export async function queryAll(client: SalesforceClient, soql: string, scanAll =
 
 // ---------------------------------------------------------------- enrichment (consent objects, notes)
 
-export async function loadConsentObjects(ctx: Pick<SyncContext, 'client' | 'consent'>, individualIds: readonly string[]): Promise<{ individuals: Map<string, SfIndividual>; rows: Map<string, SfConsentRow[]> }> {
+/**
+ * Individuals and ContactPointTypeConsent rows by id lists (`Id IN (...)`, ~300 ids a request): for a few
+ * records (one contact, a write-back batch, Bulk pages, records a range query cannot cover). `parts` picks
+ * what to read.
+ */
+export async function loadConsentObjects(
+  ctx: Pick<SyncContext, 'client' | 'consent'>,
+  individualIds: readonly string[],
+  parts: { individuals: boolean; rows: boolean } = { individuals: true, rows: true },
+): Promise<{ individuals: Map<string, SfIndividual>; rows: Map<string, SfConsentRow[]> }> {
   const individuals = new Map<string, SfIndividual>();
   const rows = new Map<string, SfConsentRow[]>();
-  if (!ctx.consent.hasConsentObjects || individualIds.length === 0) return { individuals, rows };
+  if (!ctx.consent.hasConsentObjects || individualIds.length === 0 || (!parts.individuals && !parts.rows)) return { individuals, rows };
   const limit = pLimit(4);
   await Promise.all(
     chunk([...new Set(individualIds)], QUERY.maxIdsPerQuery).map((ids) =>
       limit(async () => {
         const [ind, cptc] = await Promise.all([
-          queryAll(ctx.client, select({ fields: [...INDIVIDUAL_FIELDS], from: 'Individual', where: [{ field: 'Id', op: 'IN', ids }] })),
-          queryAll(ctx.client, select({ fields: [...CPTC_FIELDS], from: 'ContactPointTypeConsent', where: [{ field: 'PartyId', op: 'IN', ids }] })),
+          parts.individuals ? queryAll(ctx.client, select({ fields: [...INDIVIDUAL_FIELDS], from: 'Individual', where: [{ field: 'Id', op: 'IN', ids }] })) : Promise.resolve([]),
+          parts.rows ? queryAll(ctx.client, select({ fields: [...CPTC_FIELDS], from: 'ContactPointTypeConsent', where: [{ field: 'PartyId', op: 'IN', ids }] })) : Promise.resolve([]),
         ]);
         for (const r of ind) {
           const p = SfIndividual.safeParse(r);
@@ -135,13 +175,83 @@ export async function fetchNotes(ctx: Pick<SyncContext, 'client' | 'notes'>, rec
   return out;
 }
 
-/** Records of one object -> Contacts (with consent objects, and notes when asked). */
-export async function toContacts(ctx: SyncContext, obj: SfObject, records: readonly SfRecord[], includeNotes: boolean): Promise<Contact[]> {
-  const individualIds = records.map((r) => r.IndividualId).filter((v): v is string => typeof v === 'string' && v !== '');
-  const [consent, notes] = await Promise.all([loadConsentObjects(ctx, individualIds), includeNotes ? fetchNotes(ctx, records.map((r) => r.Id)) : Promise.resolve(new Map<string, Note[]>())]);
-  return records.map((r) => {
-    const ind = typeof r.IndividualId === 'string' ? (consent.individuals.get(r.IndividualId) ?? null) : null;
-    const rows = typeof r.IndividualId === 'string' ? (consent.rows.get(r.IndividualId) ?? []) : [];
+type Key = { ms: number; id: string };
+const keyOf = (r: SfRecord): Key | null => {
+  const iso = toIso(r.SystemModstamp);
+  return iso ? { ms: Date.parse(iso), id: r.Id } : null;
+};
+const cmpKey = (a: Key, b: Key): number => a.ms - b.ms || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * ContactPointTypeConsent rows of the Individuals of `records`, a run of one object's SOQL pages in
+ * (SystemModstamp, Id) order: one semi-join over the run's key range, paged by queryMore. SOQL datetimes
+ * are whole seconds, so the range is widened to the seconds around its ends (ties there are cut by Id when
+ * the instant is a whole second; otherwise a few neighbours' rows come along and are dropped). Records
+ * whose key lies outside [first, last] (changed while the cursor was read) get theirs by id list.
+ */
+export async function consentRowsOfRun(ctx: Pick<SyncContext, 'client' | 'consent'>, obj: SfObject, records: readonly SfRecord[]): Promise<Map<string, SfConsentRow[]>> {
+  const rows = new Map<string, SfConsentRow[]>();
+  const withIndividual = records.filter((r) => individualIdOf(r) !== null);
+  if (!ctx.consent.hasConsentObjects || withIndividual.length === 0) return rows;
+  const lo = keyOf(records[0]!);
+  const hi = keyOf(records[records.length - 1]!);
+  if (!lo || !hi || cmpKey(lo, hi) > 0) return (await loadConsentObjects(ctx, withIndividual.map((r) => individualIdOf(r)!), { individuals: false, rows: true })).rows;
+  const outliers = withIndividual.filter((r) => {
+    const k = keyOf(r);
+    return !k || cmpKey(k, lo) < 0 || cmpKey(k, hi) > 0;
+  });
+  const from = new Date(Math.floor(lo.ms / 1000) * 1000);
+  const to = new Date(Math.ceil(hi.ms / 1000) * 1000);
+  const soql = select({
+    fields: [...CPTC_FIELDS],
+    from: 'ContactPointTypeConsent',
+    where: [
+      {
+        field: 'PartyId',
+        op: 'IN',
+        sub: {
+          fields: ['IndividualId'],
+          from: obj,
+          where: [
+            { field: 'IndividualId', op: '!=', value: null },
+            { anyOf: [[{ field: 'SystemModstamp', op: '>', value: { dt: from } }], [{ field: 'SystemModstamp', op: '=', value: { dt: from } }, { field: 'Id', op: '>=', value: { id: lo.id } }]] },
+            { anyOf: [[{ field: 'SystemModstamp', op: '<', value: { dt: to } }], [{ field: 'SystemModstamp', op: '=', value: { dt: to } }, { field: 'Id', op: '<=', value: { id: hi.id } }]] },
+          ],
+        },
+      },
+    ],
+  });
+  const wanted = new Set(withIndividual.map((r) => individualIdOf(r)!));
+  const [ranged, extra] = await Promise.all([
+    queryAll(ctx.client, soql),
+    outliers.length > 0 ? loadConsentObjects(ctx, outliers.map((r) => individualIdOf(r)!), { individuals: false, rows: true }).then((x) => x.rows) : Promise.resolve(new Map<string, SfConsentRow[]>()),
+  ]);
+  for (const r of ranged) {
+    const p = SfConsentRow.safeParse(r);
+    if (p.success && p.data.PartyId && wanted.has(p.data.PartyId)) rows.set(p.data.PartyId, [...(rows.get(p.data.PartyId) ?? []), p.data]);
+  }
+  for (const [party, rs] of extra) if (!rows.has(party)) rows.set(party, rs);
+  return rows;
+}
+
+/**
+ * Records of one object -> Contacts (with consent objects, and notes when asked). The Individual comes
+ * nested in the record when the query selected it (else by id list); consent rows from `consentRows` when
+ * the caller read them for a run of pages (else by id list).
+ */
+export async function toContacts(ctx: SyncContext, obj: SfObject, records: readonly SfRecord[], includeNotes: boolean, consentRows?: ReadonlyMap<string, SfConsentRow[]>): Promise<Contact[]> {
+  const nested = records.map(nestedIndividual);
+  const missingIndividuals = records.filter((r, i) => nested[i] === undefined && individualIdOf(r) !== null).map((r) => individualIdOf(r)!);
+  const rowIds = consentRows ? [] : records.map(individualIdOf).filter((v): v is string => v !== null);
+  const [consent, notes] = await Promise.all([
+    loadConsentObjects(ctx, [...new Set([...missingIndividuals, ...rowIds])], { individuals: missingIndividuals.length > 0, rows: rowIds.length > 0 }),
+    includeNotes ? fetchNotes(ctx, records.map((r) => r.Id)) : Promise.resolve(new Map<string, Note[]>()),
+  ]);
+  const rowsOf = consentRows ?? consent.rows;
+  return records.map((r, i) => {
+    const id = individualIdOf(r);
+    const ind = nested[i] !== undefined ? nested[i]! : id ? (consent.individuals.get(id) ?? null) : null;
+    const rows = id ? (rowsOf.get(id) ?? []) : [];
     const { contact } = contactFromSalesforce(r, ind, rows, { portalId: ctx.portalId, tenantId: ctx.tenantId, object: obj, fieldTypes: ctx.fieldTypes[obj], consent: ctx.consent });
     contact.notes = notes.get(r.Id) ?? [];
     return contact;
@@ -211,7 +321,7 @@ export async function* streamContacts(ctx: SyncContext, so: StreamOptions): Asyn
   for (const obj of OBJECTS.slice(startAt)) {
     if (so.signal?.aborted) return;
     const resume = cp && cp.o === obj ? cp : null;
-    const fields = fieldsToFetch(so.properties, ctx.fieldTypes[obj]);
+    const fields = fieldsToFetch(so.properties, ctx.fieldTypes[obj], ctx.consent.hasConsentObjects);
     if (resume?.m === 'bulk' || (!resume && so.bulk === true)) {
       yield* bulkScan(ctx, obj, fields, so, since, resume?.m === 'bulk' ? resume : null);
       continue;
@@ -221,6 +331,17 @@ export async function* streamContacts(ctx: SyncContext, so: StreamOptions): Asyn
 }
 
 const encode = (c: Checkpoint): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+
+/** One SOQL batch as read, with the keyset state (instant and ids at it) a checkpoint after it records. */
+interface ReadPage {
+  records: SfRecord[];
+  next: string | null;
+  total: number;
+  t: string | null;
+  ids: string[];
+}
+
+const yieldToTimers = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 async function* soqlScan(ctx: SyncContext, obj: SfObject, fields: string[], so: StreamOptions, since: Date | undefined, resume: Extract<Checkpoint, { m: 'soql' }> | null): AsyncGenerator<ContactPage> {
   const headers = { 'Sforce-Query-Options': `batchSize=${QUERY.batchSize}` };
@@ -245,11 +366,12 @@ async function* soqlScan(ctx: SyncContext, obj: SfObject, fields: string[], so: 
       return;
     }
   }
-  for (;;) {
-    if (so.signal?.aborted) return;
+
+  // Pages in cursor order, each with the keyset state after it.
+  const digest = (p: QueryResponse): ReadPage => {
     // Drop what a resumed keyset re-reads (records at the checkpoint's instant already emitted).
-    const records = (page.records as SfRecord[]).filter((r) => !(lastT !== null && r.SystemModstamp === lastT && atLastT.has(r.Id)));
-    for (const r of page.records as SfRecord[]) {
+    const records = (p.records as SfRecord[]).filter((r) => !(lastT !== null && r.SystemModstamp === lastT && atLastT.has(r.Id)));
+    for (const r of p.records as SfRecord[]) {
       const t = typeof r.SystemModstamp === 'string' ? r.SystemModstamp : null;
       if (t !== lastT) {
         lastT = t;
@@ -257,18 +379,75 @@ async function* soqlScan(ctx: SyncContext, obj: SfObject, fields: string[], so: 
       }
       atLastT.add(r.Id);
     }
-    const next = !page.done && page.nextRecordsUrl ? page.nextRecordsUrl : null;
-    // Fetch the next batch while this one is mapped and consumed: the cursor is sequential, so overlap is
-    // what keeps the scan at the pace the request budget allows.
-    const prefetch = next ? ctx.client.get(next, QueryResponse, headers) : null;
-    prefetch?.catch(() => undefined);
-    const contacts = await toContacts(ctx, obj, records, so.includeNotes);
-    const out: ContactPage = { contacts, checkpoint: encode({ m: 'soql', o: obj, t: lastT, ids: [...atLastT], next, since: since?.toISOString() ?? null }), total: page.totalSize };
-    yield out;
-    if (!prefetch) {
-      return;
+    return { records, next: !p.done && p.nextRecordsUrl ? p.nextRecordsUrl : null, total: p.totalSize, t: lastT, ids: [...atLastT] };
+  };
+
+  // With the consent objects, pages are taken in runs of up to consentRangeRecords whose consent rows one
+  // range query reads; the cursor is read up to one run ahead meanwhile, so the request budget always has
+  // a request waiting (the cursor is sequential: one batch in flight at a time). Without them: one page at a
+  // time, the next batch fetched while this one is mapped and consumed.
+  const consentAware = ctx.consent.hasConsentObjects && ctx.fieldTypes[obj].IndividualId !== undefined;
+  const runRecords = consentAware ? Math.max(1, ctx.consentRangeRecords ?? CONSENT_RANGE_RECORDS) : 1;
+  const ahead = Math.max(1, Math.ceil(runRecords / QUERY.batchSize));
+  const buf: ReadPage[] = [digest(page)];
+  let nextUrl = buf[0]!.next;
+  let fetching: Promise<void> | null = null;
+  let failure: { error: unknown } | null = null;
+  const pump = (): void => {
+    if (fetching || !nextUrl || failure || buf.length >= ahead || so.signal?.aborted) return;
+    const url = nextUrl;
+    fetching = ctx.client
+      .get(url, QueryResponse, headers)
+      .then(
+        (p) => {
+          const d = digest(p);
+          buf.push(d);
+          nextUrl = d.next;
+        },
+        (error: unknown) => {
+          failure = { error };
+        },
+      )
+      .finally(() => {
+        fetching = null;
+        pump();
+      });
+  };
+  const take = async (): Promise<ReadPage | null> => {
+    for (;;) {
+      const p = buf.shift();
+      if (p) {
+        pump();
+        return p;
+      }
+      if (failure) throw (failure as { error: unknown }).error;
+      if (!nextUrl) return null;
+      pump();
+      if (fetching) await fetching;
     }
-    page = await prefetch;
+  };
+  pump();
+
+  for (;;) {
+    if (so.signal?.aborted) return;
+    const run: ReadPage[] = [];
+    let n = 0;
+    do {
+      const p = await take();
+      if (!p) break;
+      run.push(p);
+      n += p.records.length;
+    } while (n < runRecords && (buf.length > 0 || nextUrl !== null));
+    if (run.length === 0) return;
+    const rows = consentAware ? await consentRowsOfRun(ctx, obj, run.flatMap((p) => p.records)) : undefined;
+    for (const p of run) {
+      if (so.signal?.aborted) return;
+      const contacts = await toContacts(ctx, obj, p.records, so.includeNotes, rows);
+      yield { contacts, checkpoint: encode({ m: 'soql', o: obj, t: p.t, ids: p.ids, next: p.next, since: since?.toISOString() ?? null }), total: p.total };
+      // Let the rate budget's timers run between pages (mapping is CPU work that would otherwise delay grants).
+      await yieldToTimers();
+    }
+    if (run[run.length - 1]!.next === null) return;
   }
 }
 
@@ -324,8 +503,14 @@ async function* bulkScan(ctx: SyncContext, obj: SfObject, fields: string[], so: 
       index++;
       if (index <= skip) continue;
       const row: Record<string, string> = {};
-      header.forEach((h, i) => (row[h] = cells[i] ?? ''));
+      let individual: Record<string, string> | null = null;
+      header.forEach((h, i) => {
+        // Individual.<field> columns (parent relationship) fold back into the nested object REST returns.
+        if (h.startsWith(INDIVIDUAL_PREFIX)) (individual ??= {})[h.slice(INDIVIDUAL_PREFIX.length)] = cells[i] ?? '';
+        else row[h] = cells[i] ?? '';
+      });
       const rec = fromCsvRow(row, ctx.fieldTypes[obj]);
+      if (individual) rec[INDIVIDUAL_RELATIONSHIP] = individualIdOf(rec) ? fromCsvRow(individual, INDIVIDUAL_TYPES) : null;
       if (seen.has(rec.Id)) continue;
       seen.add(rec.Id);
       batch.push(rec);

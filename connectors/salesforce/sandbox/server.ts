@@ -52,6 +52,9 @@ export interface SandboxStats {
   requests: number;
   apiCalls: number;
   byRoute: Record<string, number>;
+  /** SOQL queries (query/queryAll, not queryMore) per FROM object, and records returned per object (all batches). */
+  queriesByObject: Record<string, number>;
+  recordsByObject: Record<string, number>;
   maxInFlight: number;
 }
 
@@ -105,7 +108,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const dailyLimit = opts.limits?.dailyApiRequests ?? 5_000_000;
   const windowMs = opts.limits?.windowMs ?? 86_400_000;
   const failures: FailureRule[] = [...(opts.failures ?? [])];
-  const stats: SandboxStats = { requests: 0, apiCalls: 0, byRoute: {}, maxInFlight: 0 };
+  const stats: SandboxStats = { requests: 0, apiCalls: 0, byRoute: {}, queriesByObject: {}, recordsByObject: {}, maxInFlight: 0 };
   const cursors = new Map<string, Cursor>();
   const jobs = new Map<string, QueryJob>();
   let cursorSeq = 0;
@@ -263,6 +266,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const queryPage = (c: Cursor, locator: string, version: string) => {
     const slice = c.ids.slice(c.offset, c.offset + c.batch);
     const records = slice.map((id) => state.table(c.obj).get(id)).filter((r): r is Row => !!r).map((r) => project(c.obj, r, c.fields, version));
+    stats.recordsByObject[c.obj] = (stats.recordsByObject[c.obj] ?? 0) + records.length;
     const next = c.offset + c.batch;
     const done = next >= c.ids.length;
     const body: Record<string, unknown> = { totalSize: c.ids.length, done, records };
@@ -517,6 +521,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       const soql = url.searchParams.get('q');
       if (!soql) throw new ApiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
       const q = parse(soql);
+      stats.queriesByObject[q.from] = (stats.queriesByObject[q.from] ?? 0) + 1;
       const rows = run(q, seg[0] === 'queryAll');
       const m = /batchSize=(\d+)/.exec(String(req.headers['sforce-query-options'] ?? ''));
       const batch = Math.min(2_000, Math.max(200, m ? Number(m[1]) : 2_000));
