@@ -190,12 +190,20 @@ const cmpKey = (a: Key, b: Key): number => a.ms - b.ms || (a.id < b.id ? -1 : a.
  * whose key lies outside [first, last] (changed while the cursor was read) get theirs by id list.
  */
 export async function consentRowsOfRun(ctx: Pick<SyncContext, 'client' | 'consent'>, obj: SfObject, records: readonly SfRecord[]): Promise<Map<string, SfConsentRow[]>> {
+  return (await consentRowsOfRange(ctx, obj, records)).rows;
+}
+
+/** consentRowsOfRun, also telling how many rows the range query returned (neighbours' included): what its requests carried. */
+export async function consentRowsOfRange(ctx: Pick<SyncContext, 'client' | 'consent'>, obj: SfObject, records: readonly SfRecord[]): Promise<{ rows: Map<string, SfConsentRow[]>; fetched: number }> {
   const rows = new Map<string, SfConsentRow[]>();
   const withIndividual = records.filter((r) => individualIdOf(r) !== null);
-  if (!ctx.consent.hasConsentObjects || withIndividual.length === 0) return rows;
+  if (!ctx.consent.hasConsentObjects || withIndividual.length === 0) return { rows, fetched: 0 };
   const lo = keyOf(records[0]!);
   const hi = keyOf(records[records.length - 1]!);
-  if (!lo || !hi || cmpKey(lo, hi) > 0) return (await loadConsentObjects(ctx, withIndividual.map((r) => individualIdOf(r)!), { individuals: false, rows: true })).rows;
+  if (!lo || !hi || cmpKey(lo, hi) > 0) {
+    const byIds = (await loadConsentObjects(ctx, withIndividual.map((r) => individualIdOf(r)!), { individuals: false, rows: true })).rows;
+    return { rows: byIds, fetched: [...byIds.values()].reduce((n, rs) => n + rs.length, 0) };
+  }
   const outliers = withIndividual.filter((r) => {
     const k = keyOf(r);
     return !k || cmpKey(k, lo) < 0 || cmpKey(k, hi) > 0;
@@ -231,7 +239,7 @@ export async function consentRowsOfRun(ctx: Pick<SyncContext, 'client' | 'consen
     if (p.success && p.data.PartyId && wanted.has(p.data.PartyId)) rows.set(p.data.PartyId, [...(rows.get(p.data.PartyId) ?? []), p.data]);
   }
   for (const [party, rs] of extra) if (!rows.has(party)) rows.set(party, rs);
-  return rows;
+  return { rows, fetched: ranged.length };
 }
 
 /**
@@ -318,6 +326,7 @@ export async function* streamContacts(ctx: SyncContext, so: StreamOptions): Asyn
   const cp = so.checkpoint ? Checkpoint.parse(JSON.parse(Buffer.from(so.checkpoint, 'base64url').toString('utf8'))) : null;
   const since = cp ? (cp.since ? new Date(cp.since) : undefined) : so.since;
   const startAt = cp ? OBJECTS.indexOf(cp.o) : 0;
+  const density: ConsentDensity = { perRecord: null };
   for (const obj of OBJECTS.slice(startAt)) {
     if (so.signal?.aborted) return;
     const resume = cp && cp.o === obj ? cp : null;
@@ -326,7 +335,7 @@ export async function* streamContacts(ctx: SyncContext, so: StreamOptions): Asyn
       yield* bulkScan(ctx, obj, fields, so, since, resume?.m === 'bulk' ? resume : null);
       continue;
     }
-    yield* soqlScan(ctx, obj, fields, so, since, resume?.m === 'soql' ? resume : null);
+    yield* soqlScan(ctx, obj, fields, so, since, resume?.m === 'soql' ? resume : null, density);
   }
 }
 
@@ -341,9 +350,26 @@ interface ReadPage {
   ids: string[];
 }
 
+/**
+ * Consent rows per record in the last range batch, carried from Contacts to Leads: records come in
+ * SystemModstamp order and how many rows a record has drifts through an org (imports, campaigns), so the
+ * latest density predicts the next batch best.
+ */
+interface ConsentDensity {
+  perRecord: number | null;
+}
+
 const yieldToTimers = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-async function* soqlScan(ctx: SyncContext, obj: SfObject, fields: string[], so: StreamOptions, since: Date | undefined, resume: Extract<Checkpoint, { m: 'soql' }> | null): AsyncGenerator<ContactPage> {
+async function* soqlScan(
+  ctx: SyncContext,
+  obj: SfObject,
+  fields: string[],
+  so: StreamOptions,
+  since: Date | undefined,
+  resume: Extract<Checkpoint, { m: 'soql' }> | null,
+  density: ConsentDensity = { perRecord: null },
+): AsyncGenerator<ContactPage> {
   const headers = { 'Sforce-Query-Options': `batchSize=${QUERY.batchSize}` };
   const fresh = (from: Date | undefined) =>
     `/query?q=${encodeURIComponent(select({ fields, from: obj, where: from ? [{ field: 'SystemModstamp', op: '>=', value: { dt: from } }] : [], orderBy: [{ field: 'SystemModstamp' }, { field: 'Id' }] }))}`;
@@ -368,7 +394,11 @@ async function* soqlScan(ctx: SyncContext, obj: SfObject, fields: string[], so: 
   }
 
   // Pages in cursor order, each with the keyset state after it.
+  // Records the cursor holds in all (a fresh query's totalSize) and has returned so far: where its end lies.
+  const queryTotal = resume ? null : page.totalSize;
+  let readRaw = 0;
   const digest = (p: QueryResponse): ReadPage => {
+    readRaw += p.records.length;
     // Drop what a resumed keyset re-reads (records at the checkpoint's instant already emitted).
     const records = (p.records as SfRecord[]).filter((r) => !(lastT !== null && r.SystemModstamp === lastT && atLastT.has(r.Id)));
     for (const r of p.records as SfRecord[]) {
@@ -382,13 +412,12 @@ async function* soqlScan(ctx: SyncContext, obj: SfObject, fields: string[], so: 
     return { records, next: !p.done && p.nextRecordsUrl ? p.nextRecordsUrl : null, total: p.totalSize, t: lastT, ids: [...atLastT] };
   };
 
-  // With the consent objects, pages are taken in runs of up to consentRangeRecords whose consent rows one
-  // range query reads; the cursor is read up to one run ahead meanwhile, so the request budget always has
-  // a request waiting (the cursor is sequential: one batch in flight at a time). Without them: one page at a
-  // time, the next batch fetched while this one is mapped and consumed.
+  // The cursor is sequential (one batch in flight at a time), so it is read ahead into `buf` while pages
+  // are mapped and consumed, and while consent rows load: the request budget always has a request waiting.
   const consentAware = ctx.consent.hasConsentObjects && ctx.fieldTypes[obj].IndividualId !== undefined;
-  const runRecords = consentAware ? Math.max(1, ctx.consentRangeRecords ?? CONSENT_RANGE_RECORDS) : 1;
-  const ahead = Math.max(1, Math.ceil(runRecords / QUERY.batchSize));
+  const runRecords = Math.max(1, ctx.consentRangeRecords ?? CONSENT_RANGE_RECORDS);
+  const maxBatch = 2 * runRecords;
+  const ahead = consentAware ? Math.max(1, Math.ceil(maxBatch / QUERY.batchSize)) : 1;
   const buf: ReadPage[] = [digest(page)];
   let nextUrl = buf[0]!.next;
   let fetching: Promise<void> | null = null;
@@ -428,26 +457,93 @@ async function* soqlScan(ctx: SyncContext, obj: SfObject, fields: string[], so: 
   };
   pump();
 
-  for (;;) {
-    if (so.signal?.aborted) return;
-    const run: ReadPage[] = [];
-    let n = 0;
-    do {
-      const p = await take();
-      if (!p) break;
-      run.push(p);
-      n += p.records.length;
-    } while (n < runRecords && (buf.length > 0 || nextUrl !== null));
-    if (run.length === 0) return;
-    const rows = consentAware ? await consentRowsOfRun(ctx, obj, run.flatMap((p) => p.records)) : undefined;
-    for (const p of run) {
+  const out = async (p: ReadPage, rows?: ReadonlyMap<string, SfConsentRow[]>): Promise<ContactPage> => ({
+    contacts: await toContacts(ctx, obj, p.records, so.includeNotes, rows),
+    checkpoint: encode({ m: 'soql', o: obj, t: p.t, ids: p.ids, next: p.next, since: since?.toISOString() ?? null }),
+    total: p.total,
+  });
+
+  if (!consentAware) {
+    for (let p = await take(); p; p = await take()) {
       if (so.signal?.aborted) return;
-      const contacts = await toContacts(ctx, obj, p.records, so.includeNotes, rows);
-      yield { contacts, checkpoint: encode({ m: 'soql', o: obj, t: p.t, ids: p.ids, next: p.next, since: since?.toISOString() ?? null }), total: p.total };
+      yield await out(p);
       // Let the rate budget's timers run between pages (mapping is CPU work that would otherwise delay grants).
       await yieldToTimers();
     }
-    if (run[run.length - 1]!.next === null) return;
+    return;
+  }
+
+  // Consent objects: the consent rows of a batch of records (consecutive in the cursor, possibly ending
+  // inside a page) come from one range semi-join. The requests it costs are ceil(rows / 2,000), so batches
+  // are sized from the rows per record seen so far to fill whole result pages (just under k x 2,000 rows,
+  // k ~ consentRangeRecords' worth): the last, partial page of each batch is the waste. A page is handed out
+  // once all its records are covered.
+  const open: ReadPage[] = [];
+  let openRecords = 0;
+  let requested = 0; // records of `open` (in order) whose consent query has been sent
+  let covered = 0; // ... and whose consent rows are in `rows`
+  let rows = new Map<string, SfConsentRow[]>();
+  const batchSize = (): number => {
+    // The cursor's end is in sight: one batch for the rest (its partial last page is the one unavoidable).
+    const unread = queryTotal !== null ? Math.max(0, queryTotal - readRaw) : nextUrl === null ? 0 : Infinity;
+    const rest = openRecords - requested + buf.reduce((n, p) => n + p.records.length, 0) + unread;
+    if (rest <= maxBatch) return Math.max(1, rest);
+    const perRecord = density.perRecord;
+    if (!perRecord) return runRecords;
+    const wanted = Math.max(1, Math.round((runRecords * perRecord) / QUERY.batchSize)) * QUERY.batchSize;
+    // Room for chance: rows per record vary, and one row over costs a whole request.
+    const margin = 2 * Math.sqrt(wanted) + wanted * 0.01;
+    return Math.min(maxBatch, Math.max(1, Math.floor((wanted - margin) / perRecord)));
+  };
+  const push = (p: ReadPage): void => {
+    open.push(p);
+    openRecords += p.records.length;
+  };
+  type Batch = { size: number; result: Promise<{ rows: Map<string, SfConsentRow[]>; fetched: number }> };
+  const send = (want: number): Batch => {
+    const records = open.flatMap((p) => p.records).slice(requested, requested + want);
+    requested += records.length;
+    const result = consentRowsOfRange(ctx, obj, records);
+    result.catch(() => undefined); // awaited below; a failure surfaces there
+    return { size: records.length, result };
+  };
+  const exhausted = (): boolean => buf.length === 0 && nextUrl === null;
+  let inflight: Batch | null = null;
+  for (;;) {
+    if (so.signal?.aborted) return;
+    if (!inflight) {
+      const want = batchSize();
+      while (openRecords - requested < want) {
+        const p = await take();
+        if (!p) break;
+        push(p);
+      }
+      if (open.length === 0) return;
+      inflight = send(want);
+    }
+    const got = await inflight.result;
+    for (const [party, rs] of got.rows) if (!rows.has(party)) rows.set(party, rs);
+    covered += inflight.size;
+    if (inflight.size > 0 && got.fetched > 0) density.perRecord = got.fetched / inflight.size;
+    inflight = null;
+    // The next batch goes out now if its records are already read, so its rows load while these pages are used.
+    const want = batchSize();
+    while (openRecords - requested < want && buf.length > 0) push(buf.shift()!);
+    pump();
+    if (openRecords - requested >= want || (exhausted() && openRecords > requested)) inflight = send(want);
+    while (open.length > 0 && covered >= open[0]!.records.length) {
+      const p = open.shift()!;
+      covered -= p.records.length;
+      requested -= p.records.length;
+      openRecords -= p.records.length;
+      if (so.signal?.aborted) return;
+      yield await out(p, rows);
+      await yieldToTimers();
+    }
+    // Keep only the rows of records still waiting (a page split between two batches).
+    const waiting = new Set(open.flatMap((p) => p.records.map(individualIdOf)).filter((v): v is string => v !== null));
+    rows = new Map([...rows].filter(([party]) => waiting.has(party)));
+    if (!inflight && open.length === 0 && exhausted()) return;
   }
 }
 
