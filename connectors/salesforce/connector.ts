@@ -8,7 +8,7 @@
  *   notes                  content (ContentNote, default) | legacy (Note) | both
  *   hashKey                key for the keyed_hash anonymisation strategy
  *   bulkPageRecords, bulkPollIntervalMs   Bulk 2.0 tuning
- *   consentRangeRecords    SOQL scans with the consent objects: records whose consent rows one range semi-join reads (default 10,000)
+ *   consentRangeRecords    SOQL scans with the consent objects: about how many records one consent-row range query covers (default 10,000; sized to fill whole 2,000-row pages, at most twice this)
  * The access token is cfg.accessToken. Consent objects are detected from the org's describe.
  */
 import { randomBytes } from 'node:crypto';

@@ -7,10 +7,11 @@
  *
  * Orgs with the consent objects: the linked Individual's flags come through the parent relationship in the
  * Contact/Lead query itself (Individual.ShouldForget, ...: no extra request), and the ContactPointTypeConsent
- * rows of a run of pages (up to consentRangeRecords records) through one semi-join over that run's
- * (SystemModstamp, Id) key range, `PartyId IN (SELECT IndividualId FROM Contact WHERE <range>)`, paged by
- * queryMore: consent rows arrive up to 2,000 a request instead of ~300 ids a request. The SOQL pages are read
- * ahead while a run's consent rows load, so the request budget never waits on one of them.
+ * rows of a batch of records (about consentRangeRecords, sized to fill whole result pages) through one
+ * semi-join over that batch's (SystemModstamp, Id) key range, `PartyId IN (SELECT IndividualId FROM Contact
+ * WHERE <range>)`, paged by queryMore: consent rows arrive up to 2,000 a request instead of ~300 ids a
+ * request. The SOQL pages are read ahead while a batch's consent rows load, so the request budget never
+ * waits on one of them.
  */
 import pLimit from 'p-limit';
 import { z } from 'zod';
