@@ -13,14 +13,19 @@
  * (the cleanup task or the status). Times are epoch high-resolution clocks of the two processes.
  *
  *   npx tsx bench/webhook-latency.ts [--rate N] [--seconds N] [--warmup N] [--store pglite|postgres|both] [--worker-processes N]
+ *     [--pglite-thread worker|main] [--pglite-memory]
  * (default both stores; PostgreSQL at DATABASE_URL or postgres://postgres@127.0.0.1:5432/test, skipped when unreachable)
+ * PGlite as `gdpr-crm serve` opens it: on disk (a temporary data directory) in a worker thread of its own;
+ * `--pglite-thread main` runs it on the server's thread instead (as before), `--pglite-memory` in memory.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { createConnector } from '../connectors';
@@ -37,7 +42,7 @@ import { compilePolicy } from '../src/policy/compile';
 import { loadPolicy } from '../src/policy/load';
 import { createPipelineHandlers, RUNTIME_CONCURRENCY } from '../src/runtime/pipeline-handlers';
 import { createApp } from '../src/server/app';
-import { openStore, type Store } from '../src/store';
+import { openStore, PGliteThread, type Store } from '../src/store';
 
 const TOKEN = 'bench-latency-token';
 const SECRET = 'bench-latency-app-secret';
@@ -60,6 +65,10 @@ export interface WebhookLatencyOptions {
    */
   store?: 'pglite' | 'postgres';
   databaseUrl?: string;
+  /** PGlite: in a worker thread (default, as `gdpr-crm serve`) or on the server's thread. */
+  pgliteThread?: 'worker' | 'main';
+  /** PGlite in memory instead of on disk in a temporary data directory (the default, as `serve`). */
+  pgliteMemory?: boolean;
   /**
    * 0 (default): the workers run in the webhook server's process, as `gdpr-crm serve --workers`.
    * N > 0: N separate worker processes (`gdpr-crm serve` plus worker services; PostgreSQL only).
@@ -79,6 +88,8 @@ export interface LatencyStats {
 
 export interface WebhookLatencyFigures {
   store: 'pglite' | 'postgres';
+  /** PGlite only: where its statements ran and where its database was. */
+  pglite?: { thread: 'worker' | 'main'; memory: boolean };
   workerProcesses: number;
   rate: number;
   seconds: number;
@@ -94,11 +105,17 @@ export interface WebhookLatencyFigures {
   vendorRequestsPerEvent: number;
   /** CPU time of the server process per event (with the workers when they run in it). */
   runtimeCpuMsPerEvent: number;
+  /**
+   * The server's main thread (webhooks, and the workers when they run in it) while measuring: share of
+   * the time it was busy, and how late its event loop ran timers (p50/p99/max ms): what a webhook waits for.
+   */
+  mainThread: { utilisation: number; loopDelayP50Ms: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
   /** BullMQ queue wait and run time per queue. */
   jobs: Record<string, { jobs: number; meanWaitMs: number; meanRunMs: number }>;
   /**
-   * PGlite only (it runs on the server's thread): statements (transaction begin/commit included) and
-   * milliseconds inside PGlite per event, with the statement kinds that cost most (BENCH_STORE_PROFILE=1).
+   * PGlite only: statements (transaction begin/commit included) and milliseconds per event from sending a
+   * statement to its result (on the main thread: time inside PGlite; in a worker thread: the round trip),
+   * with the statement kinds that cost most (BENCH_STORE_PROFILE=1).
    */
   storeProfile?: { queriesPerEvent: number; msPerEvent: number; top: { kind: string; perEvent: number; msPerEvent: number }[] };
   goals: { enqueueP95Ms: number; writeBackP95Ms: number; enqueueMet: boolean; writeBackMet: boolean };
@@ -297,7 +314,14 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
     const storeEnv = { GDPR_CRM_MASTER_KEY: randomBytes(32).toString('base64') };
     const schema = `bench_${randomBytes(4).toString('hex')}`;
     const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-    const pglite = backend === 'pglite' ? await PGlite.create() : null;
+    const pgliteThread = opts.pgliteThread ?? 'worker';
+    const pgliteMemory = opts.pgliteMemory ?? false;
+    let pglite: PGlite | PGliteThread | null = null;
+    if (backend === 'pglite') {
+      const dir = pgliteMemory ? undefined : mkdtempSync(path.join(os.tmpdir(), 'bench-latency-pglite-'));
+      if (dir) cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+      pglite = pgliteThread === 'worker' ? await PGliteThread.open(dir) : await PGlite.create(dir);
+    }
     const profile = pglite ? profilePglite(pglite) : null;
     const store = pglite
       ? await openStore({ pglite, dataDir: os.tmpdir(), env: storeEnv })
@@ -349,9 +373,15 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
     const resultP = waitFor<ResultMsg>(child, 'result');
     child.send({ type: 'start', webhookUrl, rate, total, warmup } satisfies StartMsg);
     const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
     profile?.reset();
     const result = await resultP;
     const cpu = process.cpuUsage(cpu0);
+    const elu = performance.eventLoopUtilization(elu0);
+    loopDelay.disable();
+    const nsToMs = (ns: number) => Math.round(ns / 1e5) / 10;
     const storeFigures = profile?.figures(result.events.length);
 
     const measured = result.events.filter((e) => !e.warmup);
@@ -378,6 +408,7 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
     }
     const figures: WebhookLatencyFigures = {
       store: backend,
+      ...(backend === 'pglite' ? { pglite: { thread: pgliteThread, memory: pgliteMemory } } : {}),
       workerProcesses,
       rate,
       seconds,
@@ -389,6 +420,12 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
       receiptToWriteBack: stats(writeBack),
       vendorRequestsPerEvent: Math.round(((result.requests - result.requestsBefore) / result.events.length) * 10) / 10,
       runtimeCpuMsPerEvent: Math.round(((cpu.user + cpu.system) / 1000 / result.events.length) * 10) / 10,
+      mainThread: {
+        utilisation: Math.round(elu.utilization * 100) / 100,
+        loopDelayP50Ms: nsToMs(loopDelay.percentile(50)),
+        loopDelayP99Ms: nsToMs(loopDelay.percentile(99)),
+        loopDelayMaxMs: nsToMs(loopDelay.max),
+      },
       jobs: Object.fromEntries(Object.entries(jobTimes).map(([q, e]) => [q, { jobs: e.n, meanWaitMs: Math.round(e.wait / e.n), meanRunMs: Math.round(e.run / e.n) }])),
       goals: { enqueueP95Ms: 20, writeBackP95Ms: 200, enqueueMet: false, writeBackMet: false },
       ...(storeFigures ? { storeProfile: storeFigures } : {}),
@@ -408,15 +445,16 @@ export function printFigures(f: WebhookLatencyFigures): void {
     `${label.padEnd(28)}${String(s.n).padStart(5)}${s.p50.toFixed(1).padStart(9)}${s.p95.toFixed(1).padStart(9)}${s.p99.toFixed(1).padStart(9)}${s.max.toFixed(1).padStart(9)}   p95 < ${goal} ms: ${met ? 'yes' : 'NO'}`;
   console.log(
     [
-      `webhook latency, store ${f.store}, ${f.workerProcesses === 0 ? 'workers in the server process' : `${f.workerProcesses} worker processes`}: ${f.rate} events/s for ${f.seconds} s (HubSpot sandbox, latency 0, no vendor limits; real Redis)`,
+      `webhook latency, store ${f.store}${f.pglite ? ` (${f.pglite.memory ? 'in memory' : 'on disk'}, ${f.pglite.thread === 'worker' ? 'in a worker thread' : "on the server's thread"})` : ''}, ${f.workerProcesses === 0 ? 'workers in the server process' : `${f.workerProcesses} worker processes`}: ${f.rate} events/s for ${f.seconds} s (HubSpot sandbox, latency 0, no vendor limits; real Redis)`,
       `${'ms'.padEnd(28)}${'n'.padStart(5)}${'p50'.padStart(9)}${'p95'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}`,
       row('receipt -> durable enqueue', f.receiptToEnqueue, f.goals.enqueueP95Ms, f.goals.enqueueMet),
       row('receipt -> write-back', f.receiptToWriteBack, f.goals.writeBackP95Ms, f.goals.writeBackMet),
       `events ${f.events}, acknowledged ${f.acknowledged}, written back ${f.writtenBack}, failed jobs ${f.failedJobs}; per event: ${f.vendorRequestsPerEvent} vendor requests, ${f.runtimeCpuMsPerEvent} ms CPU in the server process`,
+      `server main thread: busy ${Math.round(f.mainThread.utilisation * 100)}% of the time; event loop delay p50 ${f.mainThread.loopDelayP50Ms} ms, p99 ${f.mainThread.loopDelayP99Ms} ms, max ${f.mainThread.loopDelayMaxMs} ms`,
       `jobs: ${Object.entries(f.jobs).map(([q, j]) => `${q} ${j.jobs} (mean wait ${j.meanWaitMs} ms, run ${j.meanRunMs} ms)`).join('; ')}`,
       ...(f.storeProfile
         ? [
-            `store (PGlite, on the server's thread): ${f.storeProfile.queriesPerEvent} statements and ${f.storeProfile.msPerEvent} ms per event`,
+            `store (PGlite, ${f.pglite?.thread === 'worker' ? 'worker thread; ms = round trips' : "on the server's thread"}): ${f.storeProfile.queriesPerEvent} statements and ${f.storeProfile.msPerEvent} ms per event`,
             ...f.storeProfile.top.map((t) => `  ${t.perEvent.toFixed(2).padStart(6)}/event ${t.msPerEvent.toFixed(2).padStart(6)} ms/event  ${t.kind}`),
           ]
         : []),
@@ -425,11 +463,11 @@ export function printFigures(f: WebhookLatencyFigures): void {
 }
 
 /**
- * Counts and times every statement PGlite runs (Kysely's PGlite driver sends each one, transaction
+ * Counts and times every statement PGlite runs (both Kysely drivers send each one, transaction
  * begin and commit included, through query()). Statement kinds: the SQL with its literals and
  * parameter lists folded, so "in ($1, $2)" and "in ($1)" count as one kind.
  */
-function profilePglite(pg: PGlite): { reset(): void; figures(events: number): NonNullable<WebhookLatencyFigures['storeProfile']> } {
+function profilePglite(pg: PGlite | PGliteThread): { reset(): void; figures(events: number): NonNullable<WebhookLatencyFigures['storeProfile']> } {
   const byKind = new Map<string, { n: number; ms: number }>();
   const query = pg.query.bind(pg) as (q: string, params?: unknown[], o?: unknown) => Promise<unknown>;
   const kindOf = (q: string) =>
@@ -476,10 +514,13 @@ function parseArgs(argv: string[]): WebhookLatencyOptions & { stores: ('pglite' 
   const si = argv.indexOf('--store');
   const store = si >= 0 ? argv[si + 1] : 'both';
   if (store !== 'pglite' && store !== 'postgres' && store !== 'both') throw new Error('--store is pglite, postgres or both');
+  const pt = argv.indexOf('--pglite-thread');
+  const pgliteThread = pt >= 0 ? argv[pt + 1] : 'worker';
+  if (pgliteThread !== 'worker' && pgliteThread !== 'main') throw new Error('--pglite-thread is worker or main');
   const wp = argv.indexOf('--worker-processes');
   const workerProcesses = wp >= 0 ? Number(argv[wp + 1]) : 0;
   if (!Number.isInteger(workerProcesses) || workerProcesses < 0) throw new Error('--worker-processes needs a whole number');
-  return { rate: num('--rate'), seconds: num('--seconds'), warmupSeconds: num('--warmup'), workerProcesses, stores: store === 'both' ? (workerProcesses > 0 ? ['postgres'] : ['pglite', 'postgres']) : [store] };
+  return { rate: num('--rate'), seconds: num('--seconds'), warmupSeconds: num('--warmup'), workerProcesses, pgliteThread, pgliteMemory: argv.includes('--pglite-memory'), stores: store === 'both' ? (workerProcesses > 0 ? ['postgres'] : ['pglite', 'postgres']) : [store] };
 }
 
 /** Runs the bench for each store; PostgreSQL only when reachable (DATABASE_URL or the local default). */

@@ -141,7 +141,8 @@ export async function openRuntimeFromEnv(o: RuntimeFromEnvOptions = {}): Promise
   const secretsFor = secretsFromEnv(envIn);
   const connectorFor = connectorFromEnvFor(envIn);
 
-  const store = o.store ?? (await openStore({ databaseUrl: env.DATABASE_URL, dataDir: dataDir(env), env: envIn }));
+  // The embedded PGlite runs in a thread of its own here: the server's thread answers webhooks meanwhile.
+  const store = o.store ?? (await openStore({ databaseUrl: env.DATABASE_URL, dataDir: dataDir(env), env: envIn, pgliteThread: 'worker' }));
   const handlers = createPipelineHandlers({
     store,
     policyFor: (portalId) => pack(settings.portals?.[portalId]?.policy ?? defaultPolicy),

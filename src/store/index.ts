@@ -1,4 +1,5 @@
 export { openStore, type OpenStoreOptions } from './open';
+export { PGliteThread, PGliteThreadDialect } from './pglite-thread';
 export {
   Store,
   type Backend,

@@ -5,6 +5,7 @@ import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import { Pool } from 'pg';
 import { loadMasterKey } from '../crypto';
 import { SearchPathPostgresDialect } from './introspector';
+import { PGliteThread, PGliteThreadDialect } from './pglite-thread';
 import { migrationProvider } from './migrations';
 import type { Database } from './schema';
 import { Store, type Backend } from './store';
@@ -14,8 +15,17 @@ export interface OpenStoreOptions {
   databaseUrl?: string;
   /** Defaults to env GDPR_CRM_DATA_DIR or ./.gdpr-crm. Holds `db/` (PGlite) and, without GDPR_CRM_MASTER_KEY, `master.key`. */
   dataDir?: string;
-  /** For tests: an open PGlite (e.g. a `clone()`); the store takes it over and closes it in `close()`. */
-  pglite?: PGlite | PGliteInterface;
+  /**
+   * For tests and benchmarks: an open PGlite (e.g. a `clone()`) or PGliteThread; the store takes it over
+   * and closes it in `close()`.
+   */
+  pglite?: PGlite | PGliteInterface | PGliteThread;
+  /**
+   * Embedded PGlite only: where its statements run. `main` (default): on this thread, as a one-shot CLI
+   * command wants. `worker`: in a worker thread of its own (PGliteThread), so a long-running server's
+   * thread answers webhooks while the store works; the same database and semantics.
+   */
+  pgliteThread?: 'main' | 'worker';
   /** PostgreSQL only: the schema to keep the tables in (created if missing). Tests use one per run. */
   schema?: string;
   /** Where GDPR_CRM_MASTER_KEY and the defaults are read from (default process.env). */
@@ -52,9 +62,10 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   } else {
     let pg = opts.pglite;
     if (!pg) {
-      pg = await PGlite.create(path.join(dataDir, 'db'));
+      const dir = path.join(dataDir, 'db');
+      pg = opts.pgliteThread === 'worker' ? await PGliteThread.open(dir) : await PGlite.create(dir);
     }
-    db = new Kysely<Database>({ dialect: new PGliteDialect(pg as PGlite) });
+    db = new Kysely<Database>({ dialect: pg instanceof PGliteThread ? new PGliteThreadDialect(pg) : new PGliteDialect(pg as PGlite) });
     backend = 'pglite';
   }
 

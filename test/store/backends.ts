@@ -1,6 +1,7 @@
 /**
- * The two store backends every store and audit suite runs on: PGlite (one instance per file, migrated
- * once, cloned per test) and PostgreSQL (a fresh schema per test, dropped afterwards).
+ * The store backends every store and audit suite runs on: PGlite on the test's thread (one instance per
+ * file, migrated once, emptied per test), PGlite in a worker thread on disk (as `gdpr-crm serve` opens it;
+ * the same, through PGliteThread) and PostgreSQL (a fresh schema per test, dropped afterwards).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -9,12 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { Client } from 'pg';
-import { openStore, Store } from '../../src/store';
+import { openStore, PGliteThread, Store } from '../../src/store';
 
 export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface Backend {
-  name: 'pglite' | 'postgres';
+  name: 'pglite' | 'pglite-thread' | 'postgres';
   /** Once per file. */
   setup(): Promise<void>;
   /** A migrated, empty store. */
@@ -41,13 +42,14 @@ const TABLES = ['tenants', 'portals', 'contacts', 'field_inventory', 'checkpoint
  * One PGlite per file (opening one takes seconds; so does clone() on this machine): tables are emptied after
  * each test and every test gets a new Store object over the same database, so no key cache carries over.
  */
-export function pgliteBackend(): Backend {
+export function pgliteBackend(where: 'main' | 'thread' = 'main'): Backend {
   let base: Store | undefined;
   const dir = tmpDataDir();
   return {
-    name: 'pglite',
+    name: where === 'main' ? 'pglite' : 'pglite-thread',
     async setup() {
-      base = await openStore({ pglite: await PGlite.create(), dataDir: dir, env: TEST_ENV });
+      const pglite = where === 'main' ? await PGlite.create() : await PGliteThread.open(path.join(dir, 'db'));
+      base = await openStore({ pglite, dataDir: dir, env: TEST_ENV });
     },
     async open() {
       if (!base) throw new Error('pglite backend not set up');
@@ -122,4 +124,4 @@ export function postgresBackend(): Backend {
   };
 }
 
-export const backends = (): Backend[] => [pgliteBackend(), postgresBackend()];
+export const backends = (): Backend[] => [pgliteBackend(), pgliteBackend('thread'), postgresBackend()];
