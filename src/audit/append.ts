@@ -68,6 +68,8 @@ export async function appendAudit(store: Store, entry: AuditEntry): Promise<Audi
 export async function appendAuditBatch(store: Store, entries: readonly AuditEntry[]): Promise<AuditRow[]> {
   const parsed = entries.map((e) => AuditEntry.parse(e));
   if (parsed.length === 0) return [];
+  // In a Store.transaction the entries commit with the rest of it.
+  if (store.db.isTransaction) return appendParsed(store.db as Transaction<Database>, parsed);
   return store.db.transaction().execute((trx) => appendParsed(trx, parsed));
 }
 
@@ -122,9 +124,16 @@ async function appendParsed(trx: Transaction<Database>, entries: readonly z.outp
       seq = row.seq;
       prevHash = row.hash;
     }
-    // 13 parameters a row: 500 rows a statement stays far below PostgreSQL's 65,535.
-    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_log').values(rows.slice(i, i + 500)).execute();
-    await trx.updateTable('audit_head').set({ seq, hash: prevHash }).where('chain', '=', chain).execute();
+    // 13 parameters a row: 500 rows a statement stays far below PostgreSQL's 65,535. The last (usually
+    // only) insert and the head update are one statement (a data-modifying WITH runs exactly once).
+    let i = 0;
+    for (; rows.length - i > 500; i += 500) await trx.insertInto('audit_log').values(rows.slice(i, i + 500)).execute();
+    await trx
+      .with('appended', (db) => db.insertInto('audit_log').values(rows.slice(i)))
+      .updateTable('audit_head')
+      .set({ seq, hash: prevHash })
+      .where('chain', '=', chain)
+      .execute();
   }
   return out;
 }

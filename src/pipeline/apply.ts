@@ -10,7 +10,7 @@ import type { Action, ActionResult, Contact, Plan } from '../model';
 import type { CompiledPolicy } from '../policy/compile';
 import { evaluateContact } from '../policy/evaluate';
 import { actionId } from '../policy/plan';
-import type { Store } from '../store';
+import type { ActionState, Store } from '../store';
 import { appendAuditInTransaction, type AuditEntry } from '../audit';
 import type { ProgressFn } from './progress';
 
@@ -26,6 +26,11 @@ export interface ApplyOptions {
   onProgress?: ProgressFn;
   /** How long this run's claim on an action keeps other processes off it (default: the store's, 5 min). */
   claimLeaseMs?: number;
+  /**
+   * States the caller read a moment ago (e.g. with the plan): when every due action is in it, the read
+   * before claiming is skipped. The claim still decides: an action finished or taken meanwhile is not sent.
+   */
+  knownStates?: ReadonlyMap<string, ActionState>;
 }
 
 export interface ApplySummary {
@@ -42,6 +47,8 @@ export interface ApplySummary {
   dryRun: boolean;
   /** Contacts whose gdpr_status was moved on (anonymised / resolved) after their last pending action ran. */
   statusUpdates: number;
+  /** The result this run recorded for each plan action it recorded one for (not for the status follow-ups). */
+  outcomes: Map<string, ActionResult['status']>;
 }
 
 const FINISHED = new Set(['done', 'skipped', 'cancelled']);
@@ -88,7 +95,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplySummary> {
 async function runPlan(opts: ApplyOptions, claims: string[]): Promise<ApplySummary> {
   const { store, connector, policy, plan, now } = opts;
   const nowIso = now.toISOString();
-  const summary: ApplySummary = { total: plan.actions.length, done: 0, skipped: 0, failed: 0, cancelled: 0, alreadyDone: 0, notDueYet: 0, claimedElsewhere: 0, byType: {}, dryRun: opts.dryRun === true, statusUpdates: 0 };
+  const summary: ApplySummary = { total: plan.actions.length, done: 0, skipped: 0, failed: 0, cancelled: 0, alreadyDone: 0, notDueYet: 0, claimedElsewhere: 0, byType: {}, dryRun: opts.dryRun === true, statusUpdates: 0, outcomes: new Map() };
   const bump = (a: Action, k: 'done' | 'failed' | 'skipped' | 'cancelled') => {
     const t = (summary.byType[a.type] ??= { done: 0, failed: 0, skipped: 0, cancelled: 0 });
     t[k] += 1;
@@ -107,7 +114,8 @@ async function runPlan(opts: ApplyOptions, claims: string[]): Promise<ApplySumma
     }
     due.push(a);
   }
-  const states = await store.getActionStates(due.map((a) => a.id));
+  const known = opts.knownStates;
+  const states = known && due.every((a) => known.has(a.id)) ? known : await store.getActionStates(due.map((a) => a.id));
   for (const a of due) {
     const state = states.get(a.id) ?? null;
     if (state === null && !opts.dryRun) throw new Error(`unknown action ${a.id}: it was not planned in this store`);
@@ -145,6 +153,7 @@ async function runPlan(opts: ApplyOptions, claims: string[]): Promise<ApplySumma
     }));
     await store.markActionResults(batch.map((b) => b.r), (trx) => appendAuditInTransaction(trx, entries));
     for (const { a, r } of batch) {
+      summary.outcomes.set(a.id, r.status);
       // Finished one way or another (done, or its cause gone): the contact's status may move on.
       if (a.destructive && a.type !== 'gdpr_delete' && (r.status === 'done' || (r.status === 'skipped' && !r.detail?.startsWith('contact no longer exists')))) {
         finishedDestructive.push({ action: a, done: r.status === 'done' });

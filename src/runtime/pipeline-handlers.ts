@@ -175,7 +175,13 @@ export async function actionStates(store: Store, ids: readonly string[]): Promis
 const GONE_KINDS: ReadonlySet<ChangeEvent['kind']> = new Set(['deleted', 'privacy_deleted']);
 
 /** The plan for exactly these actions: those of the portal that are still open and due at `now`. */
-export async function planForActions(store: Store, portal: Portal, loaded: LoadedPolicy, actionIds: readonly string[], now: Date): Promise<{ plan: Plan; notOpen: number }> {
+export async function planForActions(
+  store: Store,
+  portal: Portal,
+  loaded: LoadedPolicy,
+  actionIds: readonly string[],
+  now: Date,
+): Promise<{ plan: Plan; notOpen: number; states: Map<string, ActionState> }> {
   const nowIso = now.toISOString();
   const actions: Action[] = [];
   const pending: Action[] = [];
@@ -184,7 +190,9 @@ export async function planForActions(store: Store, portal: Portal, loaded: Loade
   // One read for all of them (Store.getAction reads one), then the same checks buildPlan makes.
   const rows = await store.db.selectFrom('actions').select(['action_id', 'state', 'action_json']).where('action_id', 'in', ids).where('portal_id', '=', portal.id).execute();
   notOpen += ids.length - rows.length;
+  const states = new Map<string, ActionState>();
   for (const r of rows) {
+    states.set(r.action_id, r.state);
     if (!OPEN_STATES.has(r.state)) {
       notOpen++;
       continue;
@@ -202,7 +210,7 @@ export async function planForActions(store: Store, portal: Portal, loaded: Loade
     actions: actions.sort(byDue),
     pending: pending.sort(byDue),
   });
-  return { plan, notOpen: notOpen + pending.length };
+  return { plan, notOpen: notOpen + pending.length, states };
 }
 
 /** A digest for the ops team: counts per rule and the dates actions run. Rule ids, counts and dates only. */
@@ -401,34 +409,45 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
     // An anonymised record is no longer about a person (as in a scan): recording no findings resolves its old ones.
     const anonymiseStates = await actionStates(store, contacts.map((c) => actionId(portal.id, c.id, 'anonymise', '')));
     const findings = contacts.flatMap((c) => (anonymiseStates.get(actionId(portal.id, c.id, 'anonymise', '')) === 'done' ? [] : evaluateContact(c, policy, nowMs)));
-    // Gone from the CRM: forget them; recording them with no findings resolves what was open about them.
-    if (gone.length > 0) await store.markDeleted(portal.id, gone);
-    const recorded = await store.recordFindings(portal.id, scanAt, ids, findings);
-    // As in a scan: pending actions of resolved findings are cancelled, our tasks naming them are closed (close_task, due now).
-    const { cancelled, closeTasks } = await settleResolvedFindings(store, portal.id, recorded.resolved, now);
+    // Everything the check writes commits together (one transaction, no half-recorded check).
+    const { recorded, cancelled, closeTasks, actions, states } = await store.transaction(async (tx) => {
+      // Gone from the CRM: forget them; recording them with no findings resolves what was open about them.
+      if (gone.length > 0) await tx.markDeleted(portal.id, gone);
+      const recorded = await tx.recordFindings(portal.id, scanAt, ids, findings);
+      // As in a scan: pending actions of resolved findings are cancelled, our tasks naming them are closed (close_task, due now).
+      const { cancelled, closeTasks } = await settleResolvedFindings(tx, portal.id, recorded.resolved, now);
+      const perContact = new Map<string, Finding[]>();
+      for (const f of recorded.findings) if (f.contactId) perContact.set(f.contactId, [...(perContact.get(f.contactId) ?? []), f]);
+      const actions = await renewClosedTasks(tx, portal.id, contacts.flatMap((c) => planContact(c, perContact.get(c.id) ?? [], policy, nowMs)));
+      // The states as saved (planned, or done/running kept); close tasks were saved by settleResolvedFindings.
+      const { states } = await tx.savePlannedActions(portal.id, actions);
+      if (closeTasks.length > 0) for (const [id, st] of await actionStates(tx, closeTasks.map((a) => a.id))) states.set(id, st);
+      if (contacts.length > 0) await tx.upsertContactsSeen(portal.id, contacts.map((c) => ({ id: c.id, modifiedAt: c.modifiedAt })), scanAt);
+      const newFindings = recorded.findings.filter((f) => f.firstSeenAt === scanAt).length;
+      if (newFindings > 0 || recorded.resolved.length > 0) {
+        await appendAudit(tx, {
+          actor: opts.actor,
+          tenantId: portal.tenantId,
+          portalId: portal.id,
+          contactId: ids.length === 1 ? ids[0]! : null,
+          ruleId: [...new Set(recorded.findings.map((f) => f.ruleId))].sort().join(',') || null,
+          action: `check:${[...new Set(items.map((i) => i.event.kind))].sort().join(',')}`,
+          result: 'done',
+          detail: `contacts=${ids.length} gone=${gone.length} findings=${recorded.findings.length} new=${newFindings} resolved=${recorded.resolved.length} cancelled=${cancelled.length} tasks_to_close=${closeTasks.length} planned=${actions.length} suppressed=${contacts.filter((c) => c.suppressionMatch).length} events=${items.length} policy=${policy.pack.id}@${policy.pack.version}`,
+        });
+      }
+      return { recorded, cancelled, closeTasks, actions, states };
+    });
     const perContact = new Map<string, Finding[]>();
     for (const f of recorded.findings) if (f.contactId) perContact.set(f.contactId, [...(perContact.get(f.contactId) ?? []), f]);
-    const actions = await renewClosedTasks(store, portal.id, contacts.flatMap((c) => planContact(c, perContact.get(c.id) ?? [], policy, nowMs)));
-    await store.savePlannedActions(portal.id, actions);
-    if (contacts.length > 0) await store.upsertContactsSeen(portal.id, contacts.map((c) => ({ id: c.id, modifiedAt: c.modifiedAt })), scanAt);
 
     // Due now and not already done (a done task is never sent again; its apply job would only skip it).
-    const states = await actionStates(store, [...actions, ...closeTasks].filter((a) => a.dueAt <= scanAt).map((a) => a.id));
     const due = new Map<string, string[]>();
-    for (const a of [...actions, ...closeTasks]) if (states.get(a.id) === 'planned' || states.get(a.id) === 'failed') due.set(a.contactId, [...(due.get(a.contactId) ?? []), a.id]);
-    const newFindings = recorded.findings.filter((f) => f.firstSeenAt === scanAt).length;
-    if (newFindings > 0 || recorded.resolved.length > 0) {
-      await appendAudit(store, {
-        actor: opts.actor,
-        tenantId: portal.tenantId,
-        portalId: portal.id,
-        contactId: ids.length === 1 ? ids[0]! : null,
-        ruleId: [...new Set(recorded.findings.map((f) => f.ruleId))].sort().join(',') || null,
-        action: `check:${[...new Set(items.map((i) => i.event.kind))].sort().join(',')}`,
-        result: 'done',
-        detail: `contacts=${ids.length} gone=${gone.length} findings=${recorded.findings.length} new=${newFindings} resolved=${recorded.resolved.length} cancelled=${cancelled.length} tasks_to_close=${closeTasks.length} planned=${actions.length} suppressed=${contacts.filter((c) => c.suppressionMatch).length} events=${items.length} policy=${policy.pack.id}@${policy.pack.version}`,
-      });
+    for (const a of [...actions, ...closeTasks]) {
+      const st = states.get(a.id);
+      if (a.dueAt <= scanAt && (st === 'planned' || st === 'failed')) due.set(a.contactId, [...(due.get(a.contactId) ?? []), a.id]);
     }
+    const newFindings = recorded.findings.filter((f) => f.firstSeenAt === scanAt).length;
     log('pipeline.check', { portalId, contacts: ids.length, events: items.length, gone: gone.length, findings: recorded.findings.length, newFindings, resolved: recorded.resolved.length, due: [...due.values()].flat().length });
     return items.map((i) => ({ findings: perContact.get(i.contactId)?.length ?? 0, dueActionIds: due.get(i.contactId) ?? [] }));
   };
@@ -436,11 +455,11 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
   const checks = new Batcher<CheckItem, CheckResult>((_key, items) => checkLock.run([...new Set(items.map((i) => `${i.portalId}|${i.contactId}`))], () => checkBatch(items)), { maxInFlight: 2 });
 
   type ApplyCounts = { done: number; failed: number; skipped: number };
-  const runApply = async (portal: Portal, budget: RateBudget, policy: CompiledPolicy, plan: Plan, now: Date) =>
+  const runApply = async (portal: Portal, budget: RateBudget, policy: CompiledPolicy, plan: Plan, now: Date, knownStates?: ReadonlyMap<string, ActionState>) =>
     // One apply per contact at a time in this process: a scheduled run and a webhook's run never race on a record.
     applyLock.run(
       plan.actions.map((a) => `${portal.id}|${a.contactId}`),
-      () => withConnector(portal, budget, (connector) => applyPlan({ store, connector, policy, plan, now, actor: opts.actor })),
+      () => withConnector(portal, budget, (connector) => applyPlan({ store, connector, policy, plan, now, actor: opts.actor, knownStates })),
     );
   interface ApplyItem {
     portalId: string;
@@ -452,18 +471,19 @@ export function createPipelineHandlers(opts: PipelineHandlersOptions): RuntimePi
     const portal = await portalOf(portalId);
     const { loaded, policy } = await policyOf(portalId);
     const now = clock();
-    const { plan } = await planForActions(store, portal, loaded, items.flatMap((i) => i.actionIds), now);
-    const ran = new Set(plan.actions.map((a) => a.id));
-    let after = new Map<string, ActionState>();
+    const { plan, states } = await planForActions(store, portal, loaded, items.flatMap((i) => i.actionIds), now);
+    let outcomes = new Map<string, string>();
     if (plan.actions.length > 0) {
-      const s = await runApply(portal, budget, policy, plan, now);
+      // The states just read come with the plan: applyPlan claims without reading them again.
+      const s = await runApply(portal, budget, policy, plan, now, states);
       log('pipeline.apply', { portalId, jobs: items.length, actions: plan.actions.length, done: s.done, failed: s.failed, cancelled: s.cancelled, alreadyDone: s.alreadyDone });
-      after = await actionStates(store, [...ran]);
+      outcomes = s.outcomes;
     }
     return items.map((i) => {
       const r: ApplyCounts = { done: 0, failed: 0, skipped: 0 };
       for (const id of new Set(i.actionIds)) {
-        const st = ran.has(id) ? after.get(id) : undefined;
+        // What this apply recorded; an action it did not record (not due, finished or taken elsewhere) is skipped here.
+        const st = outcomes.get(id);
         if (st === 'done') r.done++;
         else if (st === 'failed') r.failed++;
         else r.skipped++;

@@ -116,6 +116,29 @@ export class Store {
     private readonly masterKey: Buffer,
   ) {}
 
+  /**
+   * Runs `fn` with a Store over one transaction: every method it calls (and src/audit's appends) commits
+   * together, or nothing does if `fn` throws. Methods that use a transaction of their own run inside this
+   * one. Inside a transaction already, runs `fn` with this store. Keep vendor calls out of `fn`: the
+   * transaction holds its rows (and on PGlite, the one connection) until `fn` returns.
+   */
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => {
+      // Same claims and owner as this store; its own key cache (keys read in a transaction that rolls
+      // back are not kept).
+      const tx = Object.create(this) as Store;
+      Object.defineProperty(tx, 'db', { value: trx });
+      Object.defineProperty(tx, 'keyCache', { value: new Map<string, TenantKeys>() });
+      return fn(tx);
+    });
+  }
+
+  /** A transaction of this method's own, or the one this store is in (Store.transaction). */
+  private inTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? fn(this.db as Transaction<Database>) : this.db.transaction().execute(fn);
+  }
+
   async close(): Promise<void> {
     this.keyCache.clear();
     // PGlite's close() runs the Emscripten exit path, which sets process.exitCode to 0: keep the
@@ -220,7 +243,7 @@ export class Store {
    * (so people forgotten through this portal stay forgotten in the tenant's other CRMs).
    */
   async deletePortalData(portalId: string): Promise<Record<string, number>> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTransaction(async (trx) => {
       const counts: Record<string, number> = {};
       for (const table of ['action_findings', 'actions', 'findings', 'checkpoints', 'field_inventory', 'contacts', 'portals'] as const) {
         const r = await trx.deleteFrom(table).where('portal_id', '=', portalId).executeTakeFirst();
@@ -334,7 +357,7 @@ export class Store {
     const input = dedupeById(findings.map((f) => Finding.parse(f)));
     for (const f of input) if (f.portalId !== portalId) throw new Error(`finding ${f.id} belongs to portal ${f.portalId}, not ${portalId}`);
 
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTransaction(async (trx) => {
       const existing = new Map<string, { status: string; firstSeenAt: string }>();
       for (const part of chunks(input.map((f) => f.id))) {
         const rows = await trx
@@ -427,14 +450,15 @@ export class Store {
   /**
    * Saves planned actions by their stable id. Actions already done or running are left alone (a done
    * action is never run again); cancelled, skipped and failed ones are planned again, since the scan
-   * still reports their cause.
+   * still reports their cause. `states`: each action's state once saved ('planned', or the done or
+   * running it kept), as of this transaction.
    */
-  async savePlannedActions(portalId: string, actions: readonly Action[]): Promise<{ planned: number; unchanged: number }> {
+  async savePlannedActions(portalId: string, actions: readonly Action[]): Promise<{ planned: number; unchanged: number; states: Map<string, ActionState> }> {
     const input = dedupeById(actions.map((a) => storableAction(Action.parse(a))));
     for (const a of input) if (a.portalId !== portalId) throw new Error(`action ${a.id} belongs to portal ${a.portalId}, not ${portalId}`);
-    if (input.length === 0) return { planned: 0, unchanged: 0 };
+    if (input.length === 0) return { planned: 0, unchanged: 0, states: new Map() };
 
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTransaction(async (trx) => {
       const states = new Map<string, ActionState>();
       for (const part of chunks(input.map((a) => a.id))) {
         for (const r of await trx.selectFrom('actions').select(['action_id', 'state']).where('action_id', 'in', part).execute()) {
@@ -482,7 +506,9 @@ export class Store {
         const links = part.flatMap((a) => [...new Set(a.findingIds)].map((fid) => ({ portal_id: portalId, action_id: a.id, finding_id: fid })));
         for (const lp of chunks(links)) await trx.insertInto('action_findings').values(lp).execute();
       }
-      return { planned: toSave.length, unchanged: input.length - toSave.length };
+      const after = new Map<string, ActionState>(input.map((a) => [a.id, states.get(a.id)!]));
+      for (const a of toSave) after.set(a.id, 'planned');
+      return { planned: toSave.length, unchanged: input.length - toSave.length, states: after };
     });
   }
 
@@ -677,7 +703,7 @@ export class Store {
       if (alsoInTransaction) await alsoInTransaction(db as Transaction<Database>);
       return out;
     };
-    const recorded = alsoInTransaction || input.length > CHUNK ? await this.db.transaction().execute(write) : await write(this.db);
+    const recorded = alsoInTransaction || input.length > CHUNK ? await this.inTransaction(write) : await write(this.db);
     this.releaseClaims(input.map((r) => r.actionId));
     return recorded;
   }
@@ -697,7 +723,7 @@ export class Store {
    */
   async cancelActionsForResolvedFindings(findingIds: readonly string[]): Promise<string[]> {
     if (findingIds.length === 0) return [];
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTransaction(async (trx) => {
       const candidates = new Set<string>();
       for (const part of chunks([...new Set(findingIds)])) {
         const rows = await trx

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Store } from '../../src/store';
+import { appendAudit, listAudit, verifyAudit } from '../../src/audit';
 import { encrypt, randomKey } from '../../src/crypto';
 import { backends, TEST_ENV } from './backends';
 import { clearAction, finding, OTHER_PORTAL, PORTAL } from './fixtures';
@@ -172,11 +173,59 @@ describe.each(backends().map((b) => [b.name, b] as const))('store on %s', (_name
     });
   });
 
+  describe('transaction', () => {
+    it('commits every method run in it together, audit rows included', async () => {
+      const f = finding({ contactId: '1' });
+      const a = clearAction(f);
+      const states = await store.transaction(async (tx) => {
+        await tx.recordFindings(PORTAL.id, T0, ['1'], [f]);
+        const saved = await tx.savePlannedActions(PORTAL.id, [a]); // a transaction of its own, run inside this one
+        await tx.upsertContactsSeen(PORTAL.id, [{ id: '1', modifiedAt: T0 }], T0);
+        await appendAudit(tx, { actor: 'test', tenantId: PORTAL.tenantId, portalId: PORTAL.id, contactId: '1', action: 'check', result: 'done' });
+        return saved.states;
+      });
+      expect(states).toEqual(new Map([[a.id, 'planned']]));
+      expect(await store.getActionState(a.id)).toBe('planned');
+      expect((await store.listOpenFindings(PORTAL.id)).map((x) => x.id)).toEqual([f.id]);
+      expect((await listAudit(store, { tenantId: PORTAL.tenantId })).map((r) => r.action)).toEqual(['check']);
+      expect(await verifyAudit(store, { tenantId: PORTAL.tenantId })).toMatchObject({ ok: true });
+    });
+
+    it('writes nothing when it throws: no findings, actions, contacts or audit rows, and the audit chain goes on from where it was', async () => {
+      await appendAudit(store, { actor: 'test', tenantId: PORTAL.tenantId, portalId: PORTAL.id, action: 'before', result: 'done' });
+      const f = finding({ contactId: '1' });
+      const a = clearAction(f);
+      const err = await store
+        .transaction(async (tx) => {
+          await tx.recordFindings(PORTAL.id, T0, ['1'], [f]);
+          await tx.savePlannedActions(PORTAL.id, [a]);
+          await tx.upsertContactsSeen(PORTAL.id, [{ id: '1', modifiedAt: T0 }], T0);
+          await appendAudit(tx, { actor: 'test', tenantId: PORTAL.tenantId, portalId: PORTAL.id, contactId: '1', action: 'check', result: 'done' });
+          throw new Error('the check failed half-way');
+        })
+        .then(
+          () => null,
+          (e: Error) => e.message,
+        );
+      expect(err).toBe('the check failed half-way');
+      expect(await store.getActionState(a.id)).toBeNull();
+      expect(await store.listOpenFindings(PORTAL.id)).toEqual([]);
+      expect(await store.listContactsInventory(PORTAL.id)).toEqual([]);
+      expect((await listAudit(store, { tenantId: PORTAL.tenantId })).map((r) => r.action)).toEqual(['before']);
+      await appendAudit(store, { actor: 'test', tenantId: PORTAL.tenantId, portalId: PORTAL.id, action: 'after', result: 'done' });
+      expect((await listAudit(store, { tenantId: PORTAL.tenantId })).map((r) => [r.seq, r.action]).sort()).toEqual([
+        [1, 'before'],
+        [2, 'after'],
+      ]);
+      expect(await verifyAudit(store, { tenantId: PORTAL.tenantId })).toMatchObject({ ok: true });
+    });
+  });
+
   describe('actions', () => {
     it('moves planned -> running -> done, and a done action is never planned or run again', async () => {
       const f = (await store.recordFindings(PORTAL.id, T0, ['1'], [finding({ contactId: '1' })])).findings[0];
       const a = clearAction(f);
-      expect(await store.savePlannedActions(PORTAL.id, [a])).toEqual({ planned: 1, unchanged: 0 });
+      expect(await store.savePlannedActions(PORTAL.id, [a])).toEqual({ planned: 1, unchanged: 0, states: new Map([[a.id, 'planned']]) });
       expect(await store.getActionState(a.id)).toBe('planned');
       expect(await store.listOpenActions(PORTAL.id)).toEqual([a]);
       expect(await store.markActionStarted(a.id)).toBe(true);
@@ -184,7 +233,7 @@ describe.each(backends().map((b) => [b.name, b] as const))('store on %s', (_name
       expect(await store.markActionResult(a.id, { actionId: a.id, status: 'done', vendorRef: 'batch-1' })).toBe(true);
       expect(await store.getActionState(a.id)).toBe('done');
 
-      expect(await store.savePlannedActions(PORTAL.id, [a])).toEqual({ planned: 0, unchanged: 1 });
+      expect(await store.savePlannedActions(PORTAL.id, [a])).toEqual({ planned: 0, unchanged: 1, states: new Map([[a.id, 'done']]) });
       expect(await store.getActionState(a.id)).toBe('done');
       expect(await store.markActionStarted(a.id)).toBe(false);
       expect(await store.markActionResult(a.id, { actionId: a.id, status: 'failed', detail: 'late duplicate' })).toBe(false);
