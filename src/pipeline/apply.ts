@@ -165,9 +165,12 @@ async function runPlan(opts: ApplyOptions, claims: string[]): Promise<ApplySumma
       bump(a, r.status === 'skipped' && r.detail?.startsWith('cancelled') ? 'cancelled' : r.status);
     }
   };
-  /** Claims a slice in the store; what another apply holds now (or finished meanwhile) is left to it. */
-  const claimBatch = async (slice: Action[]): Promise<Action[]> => {
-    const claimed = await store.claimActions(slice.map((a) => a.id), { leaseMs: opts.claimLeaseMs });
+  /**
+   * Claims a slice in the store; what another apply holds now (or finished meanwhile) is left to it. With
+   * `start`, the claimed actions are marked as being sent in the same statement.
+   */
+  const claimBatch = async (slice: Action[], start: boolean): Promise<Action[]> => {
+    const claimed = await store.claimActions(slice.map((a) => a.id), { leaseMs: opts.claimLeaseMs, start });
     claims.push(...claimed);
     const missed = slice.filter((a) => !claimed.has(a.id));
     if (missed.length > 0) {
@@ -198,11 +201,16 @@ async function runPlan(opts: ApplyOptions, claims: string[]): Promise<ApplySumma
     }
   };
   const batchSize = opts.batchSize ?? 100;
-  const pendingAtStart = await store.contactsWithOpenDestructiveActions(plan.portalId, runnable.map((a) => a.contactId));
+  const pendingStatus = (a: Action) => a.type === 'set_status' && a.values[STATUS_PROPERTIES.status] === 'action_pending';
+  const pendingAtStart = runnable.some(pendingStatus) ? await store.contactsWithOpenDestructiveActions(plan.portalId, runnable.map((a) => a.contactId)) : new Set<string>();
+  /** A status saying "pending" for a contact whose destructive actions already ran: recorded as skipped, not sent. */
+  const superseded = (a: Action) => pendingStatus(a) && !pendingAtStart.has(a.contactId);
   let processed = 0;
   for (let i = 0; i < runnable.length; i += batchSize) {
     const slice = runnable.slice(i, i + batchSize);
-    const batch = await claimBatch(slice);
+    // Nothing to re-check or skip in this slice: every action claimed is sent, so claim and mark started at once.
+    const sendAsClaimed = slice.every((a) => !a.destructive && !superseded(a));
+    const batch = await claimBatch(slice, sendAsClaimed);
     try {
       await reread(batch.filter((a) => a.destructive).map((a) => a.contactId));
     } catch (e) {
@@ -215,7 +223,7 @@ async function runPlan(opts: ApplyOptions, claims: string[]): Promise<ApplySumma
     }
     const send: Action[] = [];
     for (const a of batch) {
-      if (a.type === 'set_status' && a.values[STATUS_PROPERTIES.status] === 'action_pending' && !pendingAtStart.has(a.contactId)) {
+      if (superseded(a)) {
         // Its destructive actions already ran (e.g. in an earlier, interrupted run): "pending" would be stale.
         await record(a, { actionId: a.id, status: 'skipped', detail: 'superseded: no destructive action is pending for this contact' });
         continue;
@@ -255,7 +263,7 @@ async function runPlan(opts: ApplyOptions, claims: string[]): Promise<ApplySumma
       send.push(a);
     }
     // Still held (a lapsed claim may have been taken over meanwhile: that apply sends it, not this one).
-    const started = send.length > 0 ? await store.markActionsStarted(send.map((a) => a.id)) : new Set<string>();
+    const started = sendAsClaimed ? new Set(batch.map((a) => a.id)) : send.length > 0 ? await store.markActionsStarted(send.map((a) => a.id)) : new Set<string>();
     const sending = send.filter((a) => started.has(a.id));
     summary.claimedElsewhere += send.length - sending.length;
     let results: ActionResult[] = [];
@@ -308,9 +316,9 @@ async function moveStatusOn(opts: ApplyOptions, finished: readonly { action: Act
   await store.savePlannedActions(plan.portalId, follow);
   let updated = 0;
   for (let i = 0; i < follow.length; i += 100) {
-    const claimed = await store.claimActions(follow.slice(i, i + 100).map((a) => a.id), { leaseMs: opts.claimLeaseMs });
-    claims.push(...claimed);
-    const started = claimed.size > 0 ? await store.markActionsStarted([...claimed]) : new Set<string>();
+    // Sent as soon as claimed: claimed and marked started in one statement.
+    const started = await store.claimActions(follow.slice(i, i + 100).map((a) => a.id), { leaseMs: opts.claimLeaseMs, start: true });
+    claims.push(...started);
     const part = follow.slice(i, i + 100).filter((a) => started.has(a.id));
     if (part.length === 0) continue;
     let results: ActionResult[];

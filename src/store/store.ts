@@ -623,9 +623,10 @@ export class Store {
    * opens a data directory at a time), made before this store was opened. Done, skipped and cancelled
    * actions are never claimed. Returns the ids claimed (now 'running', held by `claimOwner`); the others
    * are finished or held by another apply. Record results with markActionResults; call releaseClaims when
-   * the apply ends either way.
+   * the apply ends either way. With `start`, the claimed actions are also marked as being sent (as
+   * markActionsStarted does) in the same statement: for a batch that is sent as soon as it is claimed.
    */
-  async claimActions(actionIds: readonly string[], opts: { leaseMs?: number } = {}): Promise<Set<string>> {
+  async claimActions(actionIds: readonly string[], opts: { leaseMs?: number; start?: boolean } = {}): Promise<Set<string>> {
     const now = Date.now();
     let cutoff = now - (opts.leaseMs ?? DEFAULT_CLAIM_LEASE_MS);
     if (this.backend === 'pglite') cutoff = Math.max(cutoff, this.openedAt);
@@ -638,7 +639,13 @@ export class Store {
       for (const part of chunks(ids)) {
         const rows = await this.db
           .updateTable('actions')
-          .set({ state: 'running', claimed_by: this.claimOwner, claimed_at: at, updated_at: at })
+          .set((eb) => ({
+            state: 'running' as const,
+            claimed_by: this.claimOwner,
+            claimed_at: at,
+            updated_at: at,
+            ...(opts.start ? { attempts: eb('attempts', '+', 1), started_at: at } : {}),
+          }))
           .where('action_id', 'in', part)
           .where((eb) =>
             eb.or([

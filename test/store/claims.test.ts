@@ -47,6 +47,21 @@ describe.each(backends().map((b) => [b.name, b] as const))('action claims on %s'
     expect(await store.getActionStates([])).toEqual(new Map());
   });
 
+  it('with start, claims and marks started in one statement: only what it claimed gets an attempt', async () => {
+    const ids = await plan(3);
+    await store.markActionResults([done(ids[0]!)]);
+    const started = await store.claimActions(ids, { start: true });
+    expect([...started].sort()).toEqual([ids[1]!, ids[2]!].sort());
+    const r = await rows();
+    for (const id of started) expect(r.get(id)).toMatchObject({ state: 'running', claimed_by: store.claimOwner, attempts: 1 });
+    expect(r.get(ids[0]!)).toMatchObject({ state: 'done', attempts: 0 });
+    const startedAt = (await sql<{ action_id: string; started_at: unknown }>`select action_id, started_at from actions where started_at is not null`.execute(store.db)).rows.map((x) => x.action_id);
+    expect(startedAt.sort()).toEqual([...started].sort());
+    // Held by this apply: a second claim gets none of them; this store still holds every one it started.
+    expect(await store.claimActions(ids, { start: true })).toEqual(new Set());
+    expect(await store.markActionsStarted([...started])).toEqual(started);
+  });
+
   it('claims planned and failed actions, never finished ones, and not twice while an apply holds them', async () => {
     const ids = await plan(5);
     await store.markActionResults([done(ids[0]!), { actionId: ids[1]!, status: 'failed', detail: 'VALIDATION_ERROR' }, { actionId: ids[2]!, status: 'skipped', detail: 'cancelled: the cause has gone away' }]);
