@@ -328,17 +328,36 @@ export async function* streamContacts(ctx: SyncContext, so: StreamOptions): Asyn
   const since = cp ? (cp.since ? new Date(cp.since) : undefined) : so.since;
   const startAt = cp ? OBJECTS.indexOf(cp.o) : 0;
   const density: ConsentDensity = { perRecord: null };
-  for (const obj of OBJECTS.slice(startAt)) {
+  const objects = OBJECTS.slice(startAt);
+  const fieldsOf = (obj: SfObject) => fieldsToFetch(so.properties, ctx.fieldTypes[obj], ctx.consent.hasConsentObjects);
+  // The next object's cursor is opened (and read ahead) once this object's cursor is read to its end, so
+  // the request budget is not left idle while this object's last pages are mapped and handed out.
+  let early: CursorReader | null = null;
+  const goesBulk = bulkDecision(ctx, so, since);
+  for (const [k, obj] of objects.entries()) {
     if (so.signal?.aborted) return;
     const resume = cp && cp.o === obj ? cp : null;
-    const fields = fieldsToFetch(so.properties, ctx.fieldTypes[obj], ctx.consent.hasConsentObjects);
+    const fields = fieldsOf(obj);
+    const opened = early;
+    early = null;
     if (resume?.m === 'bulk' || (!resume && so.bulk === true)) {
       yield* bulkScan(ctx, obj, fields, so, since, resume?.m === 'bulk' ? resume : null);
       continue;
     }
-    yield* soqlScan(ctx, obj, fields, so, since, resume?.m === 'soql' ? resume : null, density);
+    const following = objects[k + 1];
+    const openNext = following
+      ? () => {
+          early ??= new CursorReader(ctx.client, ctx.client.get(firstQuery(following, fieldsOf(following), since), QueryResponse, QUERY_HEADERS), null, readAheadPages(ctx, following), so.signal, goesBulk);
+        }
+      : undefined;
+    yield* soqlScan(ctx, obj, fields, so, since, resume?.m === 'soql' ? resume : null, density, opened, openNext);
   }
 }
+
+const QUERY_HEADERS = { 'Sforce-Query-Options': `batchSize=${QUERY.batchSize}` };
+/** A fresh keyset scan of one object, from an instant (SystemModstamp >=) or from the start. */
+const firstQuery = (obj: SfObject, fields: readonly string[], from: Date | undefined): string =>
+  `/query?q=${encodeURIComponent(select({ fields: [...fields], from: obj, where: from ? [{ field: 'SystemModstamp', op: '>=', value: { dt: from } }] : [], orderBy: [{ field: 'SystemModstamp' }, { field: 'Id' }] }))}`;
 
 const encode = (c: Checkpoint): string => Buffer.from(JSON.stringify(c)).toString('base64url');
 
@@ -362,6 +381,122 @@ interface ConsentDensity {
 
 const yieldToTimers = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** Full scans of objects past the Bulk threshold (the first batch's totalSize) go to Bulk API 2.0 unless told not to. */
+const bulkDecision = (ctx: SyncContext, so: StreamOptions, since: Date | undefined) => (first: QueryResponse): boolean =>
+  !since && so.bulk !== false && first.totalSize > ctx.bulkThreshold;
+
+/** Batches of the cursor read ahead: with the consent objects up to a largest consent batch, else one. */
+function readAheadPages(ctx: SyncContext, obj: SfObject): number {
+  const consentAware = ctx.consent.hasConsentObjects && ctx.fieldTypes[obj].IndividualId !== undefined;
+  return consentAware ? Math.max(1, Math.ceil((2 * Math.max(1, ctx.consentRangeRecords ?? CONSENT_RANGE_RECORDS)) / QUERY.batchSize)) : 1;
+}
+
+/**
+ * One object's SOQL cursor, read ahead of its consumer. The cursor is sequential (one batch in flight at a
+ * time), so batches are fetched into `buf` (up to `ahead`) while earlier ones are mapped, consent rows load,
+ * or the previous object's last pages are handed out: the request budget always has a request waiting.
+ * Each batch is digested in cursor order with the keyset state (instant and ids at it) a checkpoint after
+ * it records; what a resumed keyset re-reads (records at the checkpoint's instant) is dropped.
+ */
+class CursorReader {
+  readonly buf: ReadPage[] = [];
+  nextUrl: string | null = null;
+  /** Records the cursor has returned so far (before dropping re-reads). */
+  readRaw = 0;
+  /** The first batch, as returned (its totalSize decides SOQL or Bulk). */
+  readonly first: Promise<QueryResponse>;
+  private fetching: Promise<void> | null = null;
+  private failure: { error: unknown } | null = null;
+  private stopped = false;
+  private lastT: string | null;
+  private atLastT: Set<string>;
+  private onEnd: (() => void) | undefined;
+
+  constructor(
+    private readonly client: SalesforceClient,
+    first: Promise<QueryResponse>,
+    resume: { t: string | null; ids: readonly string[] } | null,
+    private readonly ahead: number,
+    private readonly signal?: AbortSignal,
+    /** A first batch for which this is true reads no further (the scan goes to Bulk). */
+    goesBulk?: (first: QueryResponse) => boolean,
+  ) {
+    this.lastT = resume?.t ?? null;
+    this.atLastT = new Set(resume?.ids ?? []);
+    this.first = first.then((p) => {
+      if (goesBulk?.(p)) this.stopped = true;
+      this.accept(p);
+      return p;
+    });
+    this.first.catch(() => undefined); // awaited by the scan
+  }
+
+  /** Called once the cursor has been read to its end (at once if it already has). */
+  whenRead(fn: (() => void) | undefined): void {
+    this.onEnd = fn;
+    if (fn && this.buf.length + this.readRaw > 0 && this.nextUrl === null && !this.fetching) fn();
+  }
+
+  /** Reads no further (the scan went to Bulk, or stopped). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  get exhausted(): boolean {
+    return this.buf.length === 0 && this.nextUrl === null;
+  }
+
+  private accept(p: QueryResponse): void {
+    this.readRaw += p.records.length;
+    const records = (p.records as SfRecord[]).filter((r) => !(this.lastT !== null && r.SystemModstamp === this.lastT && this.atLastT.has(r.Id)));
+    for (const r of p.records as SfRecord[]) {
+      const t = typeof r.SystemModstamp === 'string' ? r.SystemModstamp : null;
+      if (t !== this.lastT) {
+        this.lastT = t;
+        this.atLastT = new Set();
+      }
+      this.atLastT.add(r.Id);
+    }
+    const next = !p.done && p.nextRecordsUrl ? p.nextRecordsUrl : null;
+    this.buf.push({ records, next, total: p.totalSize, t: this.lastT, ids: [...this.atLastT] });
+    this.nextUrl = next;
+    if (next === null) this.onEnd?.();
+    else this.pump();
+  }
+
+  pump(): void {
+    if (this.fetching || !this.nextUrl || this.failure || this.stopped || this.buf.length >= this.ahead || this.signal?.aborted) return;
+    this.fetching = this.client
+      .get(this.nextUrl, QueryResponse, QUERY_HEADERS)
+      .then(
+        (p) => {
+          this.fetching = null;
+          this.accept(p);
+        },
+        (error: unknown) => {
+          this.fetching = null;
+          this.failure = { error };
+        },
+      );
+  }
+
+  /** The next batch in cursor order; null at the end. */
+  async take(): Promise<ReadPage | null> {
+    await this.first;
+    for (;;) {
+      const p = this.buf.shift();
+      if (p) {
+        this.pump();
+        return p;
+      }
+      if (this.failure) throw this.failure.error;
+      if (!this.nextUrl) return null;
+      this.pump();
+      if (this.fetching) await this.fetching;
+    }
+  }
+}
+
 async function* soqlScan(
   ctx: SyncContext,
   obj: SfObject,
@@ -370,93 +505,45 @@ async function* soqlScan(
   since: Date | undefined,
   resume: Extract<Checkpoint, { m: 'soql' }> | null,
   density: ConsentDensity = { perRecord: null },
+  /** This object's fresh cursor, already opened and reading ahead. */
+  opened: CursorReader | null = null,
+  /** Called once this object's cursor has been read to its end. */
+  onCursorEnd?: () => void,
 ): AsyncGenerator<ContactPage> {
-  const headers = { 'Sforce-Query-Options': `batchSize=${QUERY.batchSize}` };
-  const fresh = (from: Date | undefined) =>
-    `/query?q=${encodeURIComponent(select({ fields, from: obj, where: from ? [{ field: 'SystemModstamp', op: '>=', value: { dt: from } }] : [], orderBy: [{ field: 'SystemModstamp' }, { field: 'Id' }] }))}`;
-  let lastT = resume?.t ?? null;
-  let atLastT = new Set(resume?.ids ?? []);
-  let page: QueryResponse;
+  const fresh = (from: Date | undefined) => firstQuery(obj, fields, from);
+  const goesBulk = bulkDecision(ctx, so, since);
+  const ahead = readAheadPages(ctx, obj);
+  let reader: CursorReader;
   if (resume?.next) {
+    let page: QueryResponse;
     try {
-      page = await ctx.client.get(resume.next, QueryResponse, headers);
+      page = await ctx.client.get(resume.next, QueryResponse, QUERY_HEADERS);
     } catch (e) {
       if (!(e instanceof SalesforceApiError && e.errorCode === 'INVALID_QUERY_LOCATOR')) throw e;
-      page = await ctx.client.get(fresh(lastT ? new Date(toIso(lastT)!) : since), QueryResponse, headers);
+      page = await ctx.client.get(fresh(resume.t ? new Date(toIso(resume.t)!) : since), QueryResponse, QUERY_HEADERS);
     }
+    reader = new CursorReader(ctx.client, Promise.resolve(page), resume, ahead, so.signal);
   } else if (resume) {
     return; // that object was finished
   } else {
-    page = await ctx.client.get(fresh(since), QueryResponse, headers);
-    if (!since && so.bulk !== false && page.totalSize > ctx.bulkThreshold) {
-      yield* bulkScan(ctx, obj, fields, so, since, null);
-      return;
-    }
+    reader = opened ?? new CursorReader(ctx.client, ctx.client.get(fresh(since), QueryResponse, QUERY_HEADERS), null, ahead, so.signal, goesBulk);
   }
-
-  // Pages in cursor order, each with the keyset state after it.
-  // Records the cursor holds in all (a fresh query's totalSize) and has returned so far: where its end lies.
+  const page = await reader.first;
+  if (!resume && goesBulk(page)) {
+    reader.stop();
+    yield* bulkScan(ctx, obj, fields, so, since, null);
+    return;
+  }
+  reader.whenRead(onCursorEnd);
+  reader.pump();
+  const { buf } = reader;
+  const take = () => reader.take();
+  const exhausted = (): boolean => reader.exhausted;
+  // Records the cursor holds in all (a fresh query's totalSize): where its end lies.
   const queryTotal = resume ? null : page.totalSize;
-  let readRaw = 0;
-  const digest = (p: QueryResponse): ReadPage => {
-    readRaw += p.records.length;
-    // Drop what a resumed keyset re-reads (records at the checkpoint's instant already emitted).
-    const records = (p.records as SfRecord[]).filter((r) => !(lastT !== null && r.SystemModstamp === lastT && atLastT.has(r.Id)));
-    for (const r of p.records as SfRecord[]) {
-      const t = typeof r.SystemModstamp === 'string' ? r.SystemModstamp : null;
-      if (t !== lastT) {
-        lastT = t;
-        atLastT = new Set();
-      }
-      atLastT.add(r.Id);
-    }
-    return { records, next: !p.done && p.nextRecordsUrl ? p.nextRecordsUrl : null, total: p.totalSize, t: lastT, ids: [...atLastT] };
-  };
-
-  // The cursor is sequential (one batch in flight at a time), so it is read ahead into `buf` while pages
-  // are mapped and consumed, and while consent rows load: the request budget always has a request waiting.
   const consentAware = ctx.consent.hasConsentObjects && ctx.fieldTypes[obj].IndividualId !== undefined;
   const runRecords = Math.max(1, ctx.consentRangeRecords ?? CONSENT_RANGE_RECORDS);
   const maxBatch = 2 * runRecords;
-  const ahead = consentAware ? Math.max(1, Math.ceil(maxBatch / QUERY.batchSize)) : 1;
-  const buf: ReadPage[] = [digest(page)];
-  let nextUrl = buf[0]!.next;
-  let fetching: Promise<void> | null = null;
-  let failure: { error: unknown } | null = null;
-  const pump = (): void => {
-    if (fetching || !nextUrl || failure || buf.length >= ahead || so.signal?.aborted) return;
-    const url = nextUrl;
-    fetching = ctx.client
-      .get(url, QueryResponse, headers)
-      .then(
-        (p) => {
-          const d = digest(p);
-          buf.push(d);
-          nextUrl = d.next;
-        },
-        (error: unknown) => {
-          failure = { error };
-        },
-      )
-      .finally(() => {
-        fetching = null;
-        pump();
-      });
-  };
-  const take = async (): Promise<ReadPage | null> => {
-    for (;;) {
-      const p = buf.shift();
-      if (p) {
-        pump();
-        return p;
-      }
-      if (failure) throw (failure as { error: unknown }).error;
-      if (!nextUrl) return null;
-      pump();
-      if (fetching) await fetching;
-    }
-  };
-  pump();
 
   const out = async (p: ReadPage, rows?: ReadonlyMap<string, SfConsentRow[]>): Promise<ContactPage> => ({
     contacts: await toContacts(ctx, obj, p.records, so.includeNotes, rows),
@@ -486,7 +573,7 @@ async function* soqlScan(
   let rows = new Map<string, SfConsentRow[]>();
   const batchSize = (): number => {
     // The cursor's end is in sight: one batch for the rest (its partial last page is the one unavoidable).
-    const unread = queryTotal !== null ? Math.max(0, queryTotal - readRaw) : nextUrl === null ? 0 : Infinity;
+    const unread = queryTotal !== null ? Math.max(0, queryTotal - reader.readRaw) : reader.nextUrl === null ? 0 : Infinity;
     const rest = openRecords - requested + buf.reduce((n, p) => n + p.records.length, 0) + unread;
     if (rest <= maxBatch) return Math.max(1, rest);
     const perRecord = density.perRecord;
@@ -508,7 +595,6 @@ async function* soqlScan(
     result.catch(() => undefined); // awaited below; a failure surfaces there
     return { size: records.length, result };
   };
-  const exhausted = (): boolean => buf.length === 0 && nextUrl === null;
   let inflight: Batch | null = null;
   for (;;) {
     if (so.signal?.aborted) return;
@@ -530,7 +616,7 @@ async function* soqlScan(
     // The next batch goes out now if its records are already read, so its rows load while these pages are used.
     const want = batchSize();
     while (openRecords - requested < want && buf.length > 0) push(buf.shift()!);
-    pump();
+    reader.pump();
     if (openRecords - requested >= want || (exhausted() && openRecords > requested)) inflight = send(want);
     while (open.length > 0 && covered >= open[0]!.records.length) {
       const p = open.shift()!;
