@@ -1,14 +1,16 @@
 /**
  * Plain axios client for Zoho CRM: OAuth refresh-token flow (refresh before expiry, and once on a 401
  * INVALID_TOKEN), `Authorization: Zoho-oauthtoken`, a concurrency cap (Zoho limits concurrent calls per
- * org, not calls per second), the shared RateBudget, and retries with back-off for 429 and 5xx.
+ * org, not calls per second) plus the sub-concurrency cap for complex calls (sorted lists, big writes),
+ * the shared RateBudget, and retries with back-off for 429 and 5xx. It measures what the sync needs to
+ * choose its cursor count: round-trip latency and the time requests spend waiting for the budget.
  */
 import axios, { type AxiosInstance, type AxiosResponse, type ResponseType } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { z } from 'zod';
 import type { RateBudget } from '../types';
-import { RETRY, TOKEN_REFRESH_MARGIN_MS, ZOHO_API_VERSION } from './limits';
+import { RETRY, SUB_CONCURRENCY, TOKEN_REFRESH_MARGIN_MS, ZOHO_API_VERSION, isComplexCall } from './limits';
 
 export const TokenResponse = z.object({
   access_token: z.string().min(1),
@@ -43,6 +45,8 @@ export interface ZohoClientOptions {
   budget?: RateBudget;
   /** Concurrent requests this client sends (Zoho's per-org concurrency limit, minus headroom for others). */
   concurrency?: number;
+  /** Concurrent complex calls (Zoho: 10 on every edition). */
+  subConcurrency?: number;
   timeoutMs?: number;
   /** Sleep function (tests may shorten back-off). */
   sleep?: (ms: number) => Promise<void>;
@@ -68,18 +72,41 @@ export interface ClientStats {
   refreshes: number;
   throttled: number;
   creditsRemaining: number | null;
+  /** Round-trip time of a call (moving average, ms; 0 until the first response). */
+  latencyMs: number;
+  /** Total ms requests waited for the RateBudget or a 429 pause before being sent (grants ready at once count 0). */
+  budgetWaitMs: number;
 }
 
 const sleepReal = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A counting semaphore, waiters served in order. */
+class Slots {
+  private active = 0;
+  private readonly waiters: (() => void)[] = [];
+  constructor(readonly max: number) {}
+  async acquire(): Promise<void> {
+    if (this.active < this.max) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((r) => this.waiters.push(r));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.active--;
+  }
+}
+
 export class ZohoClient {
   readonly http: AxiosInstance;
-  readonly stats: ClientStats = { requests: 0, retries: 0, refreshes: 0, throttled: 0, creditsRemaining: null };
+  readonly stats: ClientStats = { requests: 0, retries: 0, refreshes: 0, throttled: 0, creditsRemaining: null, latencyMs: 0, budgetWaitMs: 0 };
   private accessToken: string | null = null;
   private expiresAt = 0;
   private refreshing: Promise<string> | null = null;
-  private active = 0;
-  private readonly waiters: (() => void)[] = [];
+  private readonly slots: Slots;
+  private readonly complexSlots: Slots;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly retry: typeof RETRY;
   private pausedUntil = 0;
@@ -91,6 +118,8 @@ export class ZohoClient {
     this.apiDomain = opts.apiDomain.replace(/\/$/, '');
     this.sleep = opts.sleep ?? sleepReal;
     this.retry = { ...RETRY, ...opts.retry };
+    this.slots = new Slots(opts.concurrency ?? 10);
+    this.complexSlots = new Slots(Math.min(opts.subConcurrency ?? SUB_CONCURRENCY, opts.concurrency ?? 10));
     this.http = axios.create({
       timeout: opts.timeoutMs ?? 120_000,
       validateStatus: () => true,
@@ -103,6 +132,11 @@ export class ZohoClient {
 
   get version(): string {
     return ZOHO_API_VERSION;
+  }
+
+  /** Concurrent calls this client allows, and concurrent complex calls (sorted lists count as complex). */
+  get concurrency(): { calls: number; complex: number } {
+    return { calls: this.slots.max, complex: this.complexSlots.max };
   }
 
   /** A valid access token, refreshing it when missing or about to lapse (one refresh at a time). */
@@ -145,32 +179,41 @@ export class ZohoClient {
     return t.access_token;
   }
 
-  private async acquire(): Promise<void> {
-    const max = this.opts.concurrency ?? 10;
-    if (this.active < max) {
-      this.active++;
-      return;
-    }
-    await new Promise<void>((r) => this.waiters.push(r));
+  private async acquire(complex: boolean): Promise<void> {
+    // Complex slot first, then a general one (always in this order, so no two requests deadlock).
+    if (complex) await this.complexSlots.acquire();
+    await this.slots.acquire();
   }
 
-  private release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.active--;
+  private release(complex: boolean): void {
+    this.slots.release();
+    if (complex) this.complexSlots.release();
   }
 
   /** Sends one request with token, budget, concurrency cap and retries. Never throws for 4xx: returns the response. */
   async request<T = unknown>(req: ZohoRequest): Promise<AxiosResponse<T>> {
     const idempotent = req.idempotent ?? req.method !== 'POST';
+    const records = Array.isArray((req.data as { data?: unknown } | undefined)?.data) ? (req.data as { data: unknown[] }).data.length : 1;
+    const complex = isComplexCall(req.method, req.path, req.params, records);
     let refreshedOn401 = false;
     for (let attempt = 1; ; attempt++) {
       const wait = this.pausedUntil - Date.now();
-      if (wait > 0) await this.sleep(wait);
-      await this.opts.budget?.take(req.bucket);
+      if (wait > 0 || this.opts.budget) {
+        const waitStart = performance.now();
+        if (wait > 0) await this.sleep(wait);
+        let granted = false;
+        const take = this.opts.budget ? this.opts.budget.take(req.bucket).then(() => void (granted = true)) : null;
+        // A grant that was ready at once is no wait, however late a busy event loop resumes this call.
+        await Promise.resolve();
+        if (wait > 0 || !granted) {
+          await take;
+          this.stats.budgetWaitMs += performance.now() - waitStart;
+        }
+      }
       const token = await this.token();
-      await this.acquire();
+      await this.acquire(complex);
       let res: AxiosResponse<T>;
+      const sent = performance.now();
       try {
         this.stats.requests++;
         res = await this.http.request<T>({
@@ -182,14 +225,16 @@ export class ZohoClient {
           headers: { Authorization: `Zoho-oauthtoken ${token}`, ...(req.data !== undefined ? { 'Content-Type': 'application/json' } : {}), ...req.headers },
         });
       } catch (e) {
-        this.release();
+        this.release(complex);
         // Network failure: resend only what is safe to resend.
         if (!idempotent || attempt >= this.retry.maxAttempts) throw e;
         this.stats.retries++;
         await this.sleep(this.backoffMs(attempt));
         continue;
       }
-      this.release();
+      this.release(complex);
+      const rtt = performance.now() - sent;
+      this.stats.latencyMs = this.stats.latencyMs === 0 ? rtt : this.stats.latencyMs * 0.8 + rtt * 0.2;
       const remaining = res.headers['x-api-credits-remaining'];
       if (remaining !== undefined) this.stats.creditsRemaining = Number(remaining);
       if (res.status === 401 && !refreshedOn401 && errorCode(res.data) === 'INVALID_TOKEN') {

@@ -73,6 +73,21 @@ export const PLANS = {
 } as const;
 export type ZohoPlan = keyof typeof PLANS;
 
+/**
+ * Sub-concurrency: at most 10 "complex" calls of an org at once, on every edition, besides the plan's
+ * concurrency (reference section 6, UNCONFIRMED exact list). Complex per Zoho's "Sub-concurrency for
+ * complex APIs" note: Get Records with `sort_by` or `cvid`, insert/update/upsert of more than 10
+ * records, Convert Lead, search, COQL. A records sync sorts by Modified_Time, so its cursors count here.
+ */
+export const SUB_CONCURRENCY = 10;
+
+/** Whether a call counts against SUB_CONCURRENCY (the client and the sandbox decide the same way). */
+export function isComplexCall(method: string, path: string, query: Readonly<Record<string, unknown>> | undefined, records: number): boolean {
+  if (method === 'GET') return query?.sort_by !== undefined || query?.cvid !== undefined || /\/(search|coql)$/.test(path);
+  if (method === 'POST' && /\/coql$/.test(path)) return true;
+  return (method === 'PUT' || method === 'POST') && records > 10;
+}
+
 export function dailyCredits(plan: ZohoPlan, users: number): number {
   const p = PLANS[plan];
   return Math.min(p.base + p.perUser * users, p.max);

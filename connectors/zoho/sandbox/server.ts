@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { iteratePeople } from '../../sandbox-seed/people';
 import type { SeedOptions } from '../../sandbox-seed/types';
-import { DATA_CENTRES, DAY_MS, PLANS, RECORDS, BULK_READ, dailyCredits, creditsFor, type DataCentre } from '../limits';
+import { DATA_CENTRES, DAY_MS, PLANS, RECORDS, BULK_READ, SUB_CONCURRENCY, dailyCredits, creditsFor, isComplexCall, type DataCentre } from '../limits';
 import { PROJECT_FIELDS, type ZohoFieldSpec } from '../fields';
 import { STANDARD_FIELDS, SEED_CUSTOM_FIELDS } from './catalog';
 import { seedToZoho, zohoId, zohoTime, zohoUser, ID_KIND, type SeededContact } from './seed';
@@ -29,6 +29,8 @@ export interface SandboxLimits {
   windowMs?: number;
   /** Concurrent requests per org (Enterprise 20). */
   concurrency?: number;
+  /** Concurrent complex requests (sorted lists, writes of more than 10 records) per org (10, every edition). */
+  subConcurrency?: number;
   /** Bulk result downloads per minute (10). */
   downloadsPerMinute?: number;
   /** Access tokens per refresh token per 10 minutes (10). */
@@ -72,6 +74,9 @@ export interface SandboxStats {
   maxConcurrent: number;
   tokensIssued: number;
   rejected429: number;
+  /** Of rejected429: refused for the sub-concurrency limit. */
+  rejectedSubConcurrency: number;
+  maxConcurrentComplex: number;
   rejected401: number;
   injected: number;
 }
@@ -112,23 +117,25 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     credits: opts.limits?.credits ?? dailyCredits('enterprise', 100),
     windowMs: opts.limits?.windowMs ?? DAY_MS,
     concurrency: opts.limits?.concurrency ?? PLANS.enterprise.concurrency,
+    subConcurrency: opts.limits?.subConcurrency ?? SUB_CONCURRENCY,
     downloadsPerMinute: opts.limits?.downloadsPerMinute ?? BULK_READ.downloadsPerMinute,
     tokensPer10Min: opts.limits?.tokensPer10Min ?? 10,
   };
   const bulkDelay = opts.bulkDelayMs ?? 20;
   const tmp = mkdtempSync(join(tmpdir(), 'zoho-sandbox-'));
 
-  const stats: SandboxStats = { requests: 0, byRoute: {}, writes: 0, credits: 0, maxConcurrent: 0, tokensIssued: 0, rejected429: 0, rejected401: 0, injected: 0 };
+  const stats: SandboxStats = { requests: 0, byRoute: {}, writes: 0, credits: 0, maxConcurrent: 0, tokensIssued: 0, rejected429: 0, rejectedSubConcurrency: 0, maxConcurrentComplex: 0, rejected401: 0, injected: 0 };
   const tokens = new Map<string, number>();
   const tokenTimes: number[] = [];
   let windowStart = Date.now();
   let used = 0;
   let inFlight = 0;
+  let inFlightComplex = 0;
   const downloads: number[] = [];
   let seqs = { contact: 0, note: 0, task: 0, consent: 0, job: 0, field: 0 };
 
   const fields: ZohoFieldSpec[] = [...STANDARD_FIELDS, ...SEED_CUSTOM_FIELDS, ...(opts.withProjectFields === false ? [] : PROJECT_FIELDS)];
-  const contacts = new Map<string, Rec>();
+  const contacts = new VersionedMap<string, Rec>();
   const notes = new NoteMap();
   const tasks = new Map<string, Rec>();
   const deleted: ZohoSandboxState['deleted'] = [];
@@ -170,7 +177,10 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     },
     touch(id, at = Date.now()) {
       const r = contacts.get(id);
-      if (r) r.Modified_Time = zohoTime(at);
+      if (r) {
+        r.Modified_Time = zohoTime(at);
+        contacts.bump();
+      }
     },
   };
 
@@ -234,6 +244,14 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
       stats.rejected429++;
       return void res.status(429).json(err('TOO_MANY_REQUESTS', 'You have exceeded the concurrency limit'));
     }
+    const body = req.body as { data?: unknown } | undefined;
+    const complex = isComplexCall(req.method, req.path, req.query as Record<string, unknown>, Array.isArray(body?.data) ? body.data.length : 1);
+    if (complex && inFlightComplex >= limits.subConcurrency) {
+      // Same envelope as the concurrency refusal (reference section 6: 429 TOO_MANY_REQUESTS); wording UNCONFIRMED.
+      stats.rejected429++;
+      stats.rejectedSubConcurrency++;
+      return void res.status(429).json(err('TOO_MANY_REQUESTS', 'You have exceeded the sub-concurrency limit'));
+    }
     const now = Date.now();
     if (now - windowStart >= limits.windowMs) {
       windowStart = now;
@@ -249,11 +267,16 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     if (used >= limits.credits / 2) res.setHeader('X-API-CREDITS-REMAINING', String(limits.credits - used));
     inFlight++;
     stats.maxConcurrent = Math.max(stats.maxConcurrent, inFlight);
+    if (complex) {
+      inFlightComplex++;
+      stats.maxConcurrentComplex = Math.max(stats.maxConcurrentComplex, inFlightComplex);
+    }
     let released = false;
     const release = (): void => {
       if (!released) {
         released = true;
         inFlight--;
+        if (complex) inFlightComplex--;
       }
     };
     res.on('finish', release);
@@ -310,11 +333,8 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
   });
 
   // ---------------- records list with page / page_token paging
-  const pageTokens = new Map<string, { after: [string, string]; key: string; served: number; expires: number }>();
+  const pageTokens = new Map<string, { after: [SortKey, string]; key: string; served: number; expires: number }>();
 
-  function sortKey(r: Rec, by: string): string {
-    return by === 'id' ? r.id.padStart(20, '0') : String(r[by] ?? '');
-  }
   function project(r: Rec, want: string[] | null): Rec {
     if (!want) return r;
     const o: Rec = { id: r.id };
@@ -322,7 +342,17 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     return o;
   }
 
-  function listRecords(req: Request, res: Response, source: Iterable<Rec>, opts: { requireFields: boolean; module: string }): void {
+  /** Contacts in sort order, rebuilt only after a change (a list call must not sort 100k records each time). */
+  const contactIndex = new Map<string, { version: number; recs: Rec[] }>();
+  function contactsSorted(by: string): Rec[] {
+    const c = contactIndex.get(by);
+    if (c && c.version === contacts.version) return c.recs;
+    const recs = sortRecords(contacts.values(), by);
+    contactIndex.set(by, { version: contacts.version, recs });
+    return recs;
+  }
+
+  function listRecords(req: Request, res: Response, sorted: (by: string) => Rec[], opts: { requireFields: boolean; module: string }): void {
     const q = req.query as Record<string, string | undefined>;
     if (opts.requireFields && !q.fields && !q.ids) return void res.status(400).json(err('REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'fields' }));
     const want = q.fields ? q.fields.split(',').filter(Boolean) : null;
@@ -337,14 +367,15 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     const sinceMs = typeof since === 'string' ? Date.parse(since) : NaN;
     if (typeof since === 'string' && !Number.isFinite(sinceMs)) return void res.status(400).json(err('INVALID_DATA', 'invalid data', { header: 'If-Modified-Since' }));
     const ids = q.ids ? new Set(q.ids.split(',')) : null;
-    let rows = [...source].filter((r) => (!ids || ids.has(r.id)) && (!Number.isFinite(sinceMs) || Date.parse(String(r.Modified_Time)) >= sinceMs));
-    const cmp = (a: Rec, b: Rec): number => {
-      const ka = sortKey(a, sortBy);
-      const kb = sortKey(b, sortBy);
-      const c = ka < kb ? -1 : ka > kb ? 1 : a.id.padStart(20, '0') < b.id.padStart(20, '0') ? -1 : a.id === b.id ? 0 : 1;
-      return order === 'asc' ? c : -c;
-    };
-    rows.sort(cmp);
+    // Ascending by (sort key, id); If-Modified-Since (Modified_Time >= header) by binary search when sorted by it.
+    let rows = sorted(sortBy);
+    if (Number.isFinite(sinceMs)) {
+      if (sortBy === 'Modified_Time') rows = rows.slice(firstIndex(rows, (r) => (sortKey(r, sortBy) as number) >= sinceMs));
+      else rows = rows.filter((r) => Date.parse(String(r.Modified_Time)) >= sinceMs);
+    }
+    if (ids) rows = rows.filter((r) => ids.has(r.id));
+    if (order !== 'asc') rows = rows.slice().reverse();
+    const sign = order === 'asc' ? 1 : -1;
     const paramsKey = JSON.stringify([opts.module, q.fields, q.sort_by, q.sort_order, perPage, since, q.ids]);
     let start = 0;
     let page = 1;
@@ -355,10 +386,8 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
       if (t.expires < Date.now()) return void res.status(400).json(err('EXPIRED_VALUE', 'the given page_token has expired', { param: 'page_token' }));
       if (t.key !== paramsKey) return void res.status(400).json(err('TOKEN_BOUND_DATA_MISMATCH', 'the page_token is bound to other parameters', { param: 'page_token' }));
       // Keyset: continue after the last row served, so changes between pages do not shift rows.
-      const after = { id: t.after[1], [sortBy]: t.after[0] } as unknown as Rec;
-      const afterRec: Rec = sortBy === 'id' ? ({ id: t.after[1] } as Rec) : after;
-      start = rows.findIndex((r) => cmp(r, afterRec) > 0);
-      if (start < 0) start = rows.length;
+      const [afterKey, afterId] = t.after;
+      start = firstIndex(rows, (r) => sign * compareKeys(sortKey(r, sortBy), r.id, afterKey, afterId) > 0);
       served = t.served;
       page = Math.floor(served / perPage) + 1;
     } else {
@@ -373,7 +402,6 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     }
     const slice = rows.slice(start, start + perPage);
     const more = start + perPage < rows.length;
-    rows = [];
     if (slice.length === 0) {
       if (Number.isFinite(sinceMs) && !q.page_token) return void res.status(304).end();
       return void res.status(204).end();
@@ -402,7 +430,7 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
       },
     });
   }
-  app.get(`${V}/Contacts`, (req, res) => listRecords(req, res, contacts.values(), { requireFields: true, module: 'Contacts' }));
+  app.get(`${V}/Contacts`, (req, res) => listRecords(req, res, contactsSorted, { requireFields: true, module: 'Contacts' }));
 
   app.get(`${V}/Contacts/deleted`, (req, res) => {
     const type = String(req.query.type ?? 'all');
@@ -429,8 +457,8 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     const id = String(req.params.id);
     const rel = String(req.params.related);
     if (!contacts.has(id)) return void res.status(400).json(err('INVALID_DATA', 'the related id given seems to be invalid', { api_name: 'id' }));
-    if (rel === 'Notes') return listRecords(req, res, notes.ofParent(id), { requireFields: true, module: 'Notes' });
-    if (rel === 'Tasks') return listRecords(req, res, [...tasks.values()].filter((t) => (t.Who_Id as { id?: string } | null)?.id === id), { requireFields: true, module: 'Tasks' });
+    if (rel === 'Notes') return listRecords(req, res, (by) => sortRecords(notes.ofParent(id), by), { requireFields: true, module: 'Notes' });
+    if (rel === 'Tasks') return listRecords(req, res, (by) => sortRecords([...tasks.values()].filter((t) => (t.Who_Id as { id?: string } | null)?.id === id), by), { requireFields: true, module: 'Tasks' });
     res.status(400).json(err('INVALID_DATA', 'the related list given seems to be invalid', { api_name: 'related_list' }));
   });
 
@@ -488,6 +516,7 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     }
     if ('First_Name' in body || 'Last_Name' in body) r.Full_Name = [r.First_Name, r.Last_Name].filter(Boolean).join(' ');
     r.Modified_Time = zohoTime(Date.now());
+    contacts.bump();
     stats.writes++;
     return { code: 'SUCCESS', details: { Modified_Time: r.Modified_Time, Modified_By: zohoUser(0), Created_Time: r.Created_Time, id: r.id, Created_By: zohoUser(0) }, message: 'record updated', status: 'success' };
   }
@@ -637,7 +666,7 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     );
   });
   // List (fields mandatory; `ids` picks records) and update, as for Contacts (reference zoho.md 2.1, 2.2).
-  app.get(`${V}/Tasks`, (req, res) => listRecords(req, res, tasks.values(), { requireFields: true, module: 'Tasks' }));
+  app.get(`${V}/Tasks`, (req, res) => listRecords(req, res, (by) => sortRecords(tasks.values(), by), { requireFields: true, module: 'Tasks' }));
   app.put(`${V}/Tasks`, (req, res) => {
     const data = (req.body as { data?: unknown[] } | undefined)?.data;
     if (!Array.isArray(data) || data.length === 0) return void res.status(400).json(err('INVALID_DATA', 'invalid data', { api_name: 'data' }));
@@ -861,6 +890,9 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     res.status(500).json(err('INTERNAL_ERROR', 'Internal Server Error'));
   });
 
+  // Zoho keeps its lists indexed: build the sort orders a sync asks for now, not inside its first call.
+  contactsSorted('Modified_Time');
+  contactsSorted('id');
   const apiServer = await listen(app, opts.port ?? 0);
   const accServer = await listen(accounts, 0);
   const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
@@ -877,6 +909,60 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
       rmSync(tmp, { recursive: true, force: true });
     },
   };
+}
+
+type SortKey = number | string;
+
+/** The sort key Zoho orders a list by: ids as numbers (padded strings), datetimes chronologically. */
+function sortKey(r: Rec, by: string): SortKey {
+  if (by === 'id') return r.id.padStart(20, '0');
+  const ms = Date.parse(String(r[by] ?? ''));
+  return Number.isFinite(ms) ? ms : Number.NEGATIVE_INFINITY;
+}
+
+function compareKeys(ka: SortKey, ida: string, kb: SortKey, idb: string): number {
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  if (ida === idb) return 0;
+  return ida.padStart(20, '0') < idb.padStart(20, '0') ? -1 : 1;
+}
+
+/** Records ascending by (sort key, id). */
+function sortRecords(src: Iterable<Rec>, by: string): Rec[] {
+  const items = Array.from(src, (r) => ({ r, k: sortKey(r, by), i: r.id.padStart(20, '0') }));
+  items.sort((a, b) => (a.k !== b.k ? (a.k < b.k ? -1 : 1) : a.i < b.i ? -1 : a.i > b.i ? 1 : 0));
+  return items.map((x) => x.r);
+}
+
+/** First index whose row satisfies a predicate that is false, then true, along the array (binary search). */
+function firstIndex<T>(xs: readonly T[], pred: (x: T) => boolean): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pred(xs[mid] as T)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** A Map that counts its changes (the list index is rebuilt when the count moves; call bump() after editing a sort field in place). */
+class VersionedMap<K, V> extends Map<K, V> {
+  version = 0;
+  bump(): void {
+    this.version++;
+  }
+  override set(k: K, v: V): this {
+    this.version = (this.version ?? 0) + 1;
+    return super.set(k, v);
+  }
+  override delete(k: K): boolean {
+    this.version++;
+    return super.delete(k);
+  }
+  override clear(): void {
+    this.version++;
+    super.clear();
+  }
 }
 
 /** Notes with an index by parent record, so a related-list call does not scan every note. */
