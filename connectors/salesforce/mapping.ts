@@ -78,8 +78,13 @@ export function sourceFromSalesforce(v: unknown): ContactSource {
 }
 
 /** Salesforce datetimes (`2026-01-31T10:00:00.000+0000`, Bulk CSV `...Z`) and dates -> ISO, else null. */
+/** Salesforce's own datetime form (UTC, milliseconds): the one a scan meets on every record. */
+const SF_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/;
+
 export function toIso(v: unknown): string | null {
   if (typeof v !== 'string' || v === '') return null;
+  // Fast path (hot in scans): the same instant in ISO form without a parse and format round trip.
+  if (v.length === 28 && SF_UTC.test(v)) return `${v.slice(0, 23)}Z`;
   const s = v.length === 10 ? `${v}T00:00:00Z` : v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
   const ms = Date.parse(s);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
