@@ -5,6 +5,7 @@
  *
  * Environment (secrets never come from files in the repository):
  *   GDPR_CRM_DATA_DIR, DATABASE_URL, GDPR_CRM_MASTER_KEY      store (as for the CLI)
+ *   GDPR_CRM_PGLITE_THREAD                                       embedded PGlite: worker (default) or main thread
  *   HUBSPOT_ACCESS_TOKEN[_<portal id>], HUBSPOT_BASE_URL         HubSpot API access
  *   ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN[_<org id>], ZOHO_DATA_CENTRE, ZOHO_API_DOMAIN, ZOHO_ACCOUNTS_URL
  *   SALESFORCE_INSTANCE_URL[_<org id>], SALESFORCE_ACCESS_TOKEN[_<org id>], SALESFORCE_REFRESH_TOKEN[_<org id>],
@@ -31,6 +32,8 @@ import { openStore, type Store } from '../store';
 import { accountEnvSuffix, createPipelineHandlers, secretsFromEnv, type RuntimePipelineHandlers } from './pipeline-handlers';
 
 /** Per-portal settings: which policy pack, and the cron patterns of its schedules. */
+const PgliteThreadEnv = z.enum(['worker', 'main'], { message: 'GDPR_CRM_PGLITE_THREAD must be worker or main' }).default('worker');
+
 export const PortalSettings = z.strictObject({
   policy: z.string().min(1).optional(),
   schedule: PortalSchedule.optional(),
@@ -141,8 +144,10 @@ export async function openRuntimeFromEnv(o: RuntimeFromEnvOptions = {}): Promise
   const secretsFor = secretsFromEnv(envIn);
   const connectorFor = connectorFromEnvFor(envIn);
 
-  // The embedded PGlite runs in a thread of its own here: the server's thread answers webhooks meanwhile.
-  const store = o.store ?? (await openStore({ databaseUrl: env.DATABASE_URL, dataDir: dataDir(env), env: envIn, pgliteThread: 'worker' }));
+  // The embedded PGlite runs in a thread of its own here (the server's thread answers webhooks meanwhile),
+  // unless GDPR_CRM_PGLITE_THREAD=main keeps it on this one (see README.md, "Shapes and figures").
+  const pgliteThread = PgliteThreadEnv.parse(envIn.GDPR_CRM_PGLITE_THREAD?.trim() || undefined);
+  const store = o.store ?? (await openStore({ databaseUrl: env.DATABASE_URL, dataDir: dataDir(env), env: envIn, pgliteThread }));
   const handlers = createPipelineHandlers({
     store,
     policyFor: (portalId) => pack(settings.portals?.[portalId]?.policy ?? defaultPolicy),
