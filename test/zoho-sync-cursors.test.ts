@@ -101,10 +101,17 @@ describe('Zoho records scan with concurrent cursors', () => {
   it('a record modified after the newest range has been read to its end (others still open) comes once', async () => {
     const sb = await sandbox();
     const c = connector(sb);
-    const newest = Math.max(...[...sb.state.contacts.values()].map((r) => Math.floor(Date.parse(String(r.Modified_Time)) / 1000)));
+    const seconds = [...sb.state.contacts.values()].map((r) => Math.floor(Date.parse(String(r.Modified_Time)) / 1000)).sort((a, b) => a - b);
+    const newest = seconds[seconds.length - 1] as number;
+    // Two ranges: the newest ~50 records (one page, drained at once) and all the rest (many pages).
+    const cut = seconds[seconds.length - 50] as number;
+    const start = { m: 'p', top: newest, parts: [
+      { lo: null, hi: cut, d: false, w: null, pt: null, t: null, ids: [] },
+      { lo: cut, hi: null, d: false, w: cut, pt: null, t: null, ids: [] },
+    ] };
     const handed = new Set<string>();
     let moved: string[] = [];
-    const { ids } = await all(c.streamContacts(scan), (p) => {
+    const { ids } = await all(c.streamContacts({ ...scan, checkpoint: JSON.stringify(start) }), (p) => {
       for (const x of p.contacts) handed.add(x.id);
       const parts = partsOf(p.checkpoint);
       const top = parts.find((x) => x.hi === null);

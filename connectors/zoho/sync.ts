@@ -26,6 +26,16 @@ export const ListResponse = z.object({
     .loose(),
 });
 
+/**
+ * The same page checked without copying its records (a loose object schema copies every field of
+ * every record, about 1.3 ms a page of 200): ids and paging info are checked, the records are used as sent.
+ */
+const ListPageCheck = z.object({ data: z.array(z.object({ id: z.string() })), info: ListResponse.shape.info });
+function listPage(data: unknown): { records: ZohoRecord[]; info: z.infer<typeof ListPageCheck>['info'] } {
+  const info = ListPageCheck.parse(data).info;
+  return { records: (data as { data: ZohoRecord[] }).data, info };
+}
+
 /** Records API scan: every Modified_Time range with its cursor (see streamRecords). */
 const CursorSchema = { w: z.number().int().nullable(), pt: z.string().nullable(), t: z.number().int().nullable(), ids: z.array(z.string()) };
 const PartsCheckpoint = z.object({
@@ -276,7 +286,7 @@ async function* streamRecords(ctx: SyncContext, opts: StreamOptions, fields: str
         params: { fields: 'Modified_Time', per_page: RECORDS.perPage, sort_by: 'Modified_Time', sort_order: 'desc', page: 1 },
       });
       if (res.status !== 200) return; // empty org (204) or a refusal: stay with one cursor
-      const newest = ListResponse.parse(res.data).data;
+      const newest = listPage(res.data).records;
       const t = epochSecond(newest[0]?.Modified_Time);
       const oldest = epochSecond(newest[newest.length - 1]?.Modified_Time);
       if (!Number.isFinite(t)) return;
@@ -343,11 +353,14 @@ async function* streamRecords(ctx: SyncContext, opts: StreamOptions, fields: str
   const runPart = async (l: Live, final = false): Promise<void> => {
     const { part, cur } = l;
     l.running = true;
+    // The chain's next page, asked for as soon as its token is known (see below).
+    let ahead: ReturnType<typeof fetchPage> | null = null;
     try {
       for (;;) {
         opts.signal?.throwIfAborted();
         if (queue.closed) return;
-        const res = await fetchPage(cur);
+        const res = await (ahead ?? fetchPage(cur));
+        ahead = null;
         if (res.status === 400 && cur.pt && RESTART_CODES.has(errorCode(res.data) ?? '')) {
           // Past 100,000 rows of one chain, or a stale token: a new chain at the last second seen.
           const w = cur.t ?? cur.w;
@@ -360,10 +373,17 @@ async function* streamRecords(ctx: SyncContext, opts: StreamOptions, fields: str
         let more = false;
         let next: string | null = null;
         if (res.status === 200) {
-          const body = ListResponse.parse(res.data);
-          records = body.data as ZohoRecord[];
+          const body = listPage(res.data);
+          records = body.records;
           more = body.info.more_records;
           next = more ? (body.info.next_page_token ?? null) : null;
+          // Ask for the next page now, unless this one already reaches the range's end: a cursor's turn
+          // is then one round trip, however long this page takes to map (the event loop is shared).
+          const last = epochSecond(records[records.length - 1]?.Modified_Time);
+          if (next && (part.hi === null || last < part.hi)) {
+            ahead = fetchPage({ ...cur, pt: next });
+            ahead.catch(() => undefined); // awaited on the next turn, or dropped if the scan stops first
+          }
           if (extra.length > 0) records = await mergeExtraFields(ctx, records, extra);
         } else if (res.status !== 204 && res.status !== 304) {
           throw new ZohoApiError(res.status, errorCode(res.data) ?? 'UNEXPECTED_STATUS', 'listing contacts failed');

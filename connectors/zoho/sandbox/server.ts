@@ -214,6 +214,8 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
   // ------------------------------------------------------------------ API server
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: hashing every list response body costs the sandbox CPU that benchmarks share with the client.
+  app.disable('etag');
   app.use(express.json({ limit: '20mb', type: () => true }));
   app.use((req, res, next) => {
     stats.requests++;
@@ -368,13 +370,21 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
     if (typeof since === 'string' && !Number.isFinite(sinceMs)) return void res.status(400).json(err('INVALID_DATA', 'invalid data', { header: 'If-Modified-Since' }));
     const ids = q.ids ? new Set(q.ids.split(',')) : null;
     // Ascending by (sort key, id); If-Modified-Since (Modified_Time >= header) by binary search when sorted by it.
+    // The list is rows[base..]: no copy of the index for the common case (ascending, no ids).
     let rows = sorted(sortBy);
+    let base = 0;
     if (Number.isFinite(sinceMs)) {
-      if (sortBy === 'Modified_Time') rows = rows.slice(firstIndex(rows, (r) => (sortKey(r, sortBy) as number) >= sinceMs));
+      if (sortBy === 'Modified_Time') base = firstIndex(rows, (r) => (sortKey(r, sortBy) as number) >= sinceMs);
       else rows = rows.filter((r) => Date.parse(String(r.Modified_Time)) >= sinceMs);
     }
-    if (ids) rows = rows.filter((r) => ids.has(r.id));
-    if (order !== 'asc') rows = rows.slice().reverse();
+    if (ids) {
+      rows = rows.slice(base).filter((r) => ids.has(r.id));
+      base = 0;
+    }
+    if (order !== 'asc') {
+      rows = rows.slice(base).reverse();
+      base = 0;
+    }
     const sign = order === 'asc' ? 1 : -1;
     const paramsKey = JSON.stringify([opts.module, q.fields, q.sort_by, q.sort_order, perPage, since, q.ids]);
     let start = 0;
@@ -387,15 +397,15 @@ export async function startZohoSandbox(opts: ZohoSandboxOptions = {}): Promise<Z
       if (t.key !== paramsKey) return void res.status(400).json(err('TOKEN_BOUND_DATA_MISMATCH', 'the page_token is bound to other parameters', { param: 'page_token' }));
       // Keyset: continue after the last row served, so changes between pages do not shift rows.
       const [afterKey, afterId] = t.after;
-      start = firstIndex(rows, (r) => sign * compareKeys(sortKey(r, sortBy), r.id, afterKey, afterId) > 0);
+      start = Math.max(base, firstIndex(rows, (r) => sign * compareKeys(sortKey(r, sortBy), r.id, afterKey, afterId) > 0));
       served = t.served;
       page = Math.floor(served / perPage) + 1;
     } else {
       page = q.page ? Number(q.page) : 1;
       if (!Number.isInteger(page) || page < 1) return void res.status(400).json(err('INVALID_DATA', 'invalid data', { param: 'page' }));
       if (page * perPage > RECORDS.discreteLimit) return void res.status(400).json(err('DISCRETE_PAGINATION_LIMIT_EXCEEDED', 'You can only get the first 2000 records without using page_token param', { limit: RECORDS.discreteLimit }));
-      start = (page - 1) * perPage;
-      served = start;
+      served = (page - 1) * perPage;
+      start = base + served;
     }
     if (served + perPage > RECORDS.tokenLimit && q.page_token) {
       return void res.status(400).json(err('PAGINATION_LIMIT_EXCEEDED', 'pagination limit exceeded', { limit: RECORDS.tokenLimit }));
