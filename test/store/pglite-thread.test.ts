@@ -154,6 +154,16 @@ describe('the embedded store in a worker thread', () => {
     expect(await store.getPortal(PORTAL.id)).toEqual(PORTAL);
   });
 
+  it('fails every statement, in flight or later, with a clear error when its thread dies', async () => {
+    const thread = await PGliteThread.open();
+    const inFlight = thread.query('select pg_sleep(1)');
+    // As if the worker crashed (out of memory, a WebAssembly abort).
+    await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(inFlight).rejects.toThrow(/the PGlite thread stopped/);
+    await expect(thread.query('select 1')).rejects.toThrow(/the PGlite thread stopped/);
+    await expect(thread.close()).resolves.toBeUndefined();
+  });
+
   it('rejects open() when the data directory cannot hold a database', async () => {
     const file = path.join(dir, 'not-a-dir');
     writeFileSync(file, 'x');
