@@ -156,7 +156,8 @@ async function runZoho(s: Settings, rows: Row[]): Promise<void> {
       bench: 'zoho',
       what: `records API, ${x.plan}`,
       goal: `>= ${SYNC_GOAL_PCT}% of ceiling`,
-      measured: `${x.percentOfCeiling}% (${fmt(x.contactsPerSecond)}/${fmt(x.ceilingContactsPerSecond)} /s)`,
+      // The machine check: calls/s plain loops got from the same sandbox right after (this machine's bound then).
+      measured: `${x.percentOfCeiling}% (${fmt(x.contactsPerSecond)}/${fmt(x.ceilingContactsPerSecond)} /s; machine check ${x.machinePercentOfCeiling}%)`,
       pass: x.percentOfCeiling >= SYNC_GOAL_PCT,
     });
   }
