@@ -404,6 +404,9 @@ async function* streamRecords(ctx: SyncContext, opts: StreamOptions, fields: str
             break;
           }
           if (part.lo !== null && t < part.lo) continue;
+          // Below the last second handled: a chain restarted lower re-reads what was handed out (records
+          // only move up when changed), so nothing there is new.
+          if (cur.t !== null && t < cur.t) continue;
           if (t === cur.t) {
             if (l.idsAt.has(r.id)) continue;
             l.idsAt.add(r.id);
@@ -422,6 +425,8 @@ async function* streamRecords(ctx: SyncContext, opts: StreamOptions, fields: str
           // Records changed meanwhile move here (the top); re-read from the last second once the rest is done.
           park = true;
           end = false;
+          // The re-read (and a resume from this checkpoint) starts a new chain at the last second.
+          cur.w = cur.t ?? cur.w;
         }
         cur.ids = [...l.idsAt];
         const cursor: Cursor = { w: cur.w, pt: cur.pt, t: cur.t, ids: cur.ids };
