@@ -439,6 +439,9 @@ async function* streamRecords(ctx: SyncContext, opts: StreamOptions, fields: str
         grow();
       }
     } finally {
+      // A page asked for ahead and no longer wanted (the scan stopped or failed) still finishes here, so
+      // no request of this scan outlives it.
+      if (ahead) await ahead.catch(() => undefined);
       l.running = false;
     }
   };
