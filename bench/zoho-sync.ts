@@ -3,9 +3,10 @@
  *
  * 1. Records API sync (no notes) paced by a shared RateBudget at the plan's daily credits spread over
  *    24 h: contacts/s against the ceiling those limits allow (credits/s x 200 records a call).
- *    Run for Enterprise with 100 users (credit-bound: one cursor suffices) and for Enterprise at its
- *    5M-credit cap (58 calls/s: at 100 ms a call that takes about six cursors over Modified_Time
- *    ranges; the sandbox enforces the plan's concurrency and the sub-concurrency of 10).
+ *    Run for Enterprise with 100 users (credit-bound: one cursor suffices), 1,000 users (12 calls/s:
+ *    about two cursors) and at its 5M-credit cap (58 calls/s: at 100 ms a call that takes about six
+ *    cursors over Modified_Time ranges; the sandbox enforces the plan's concurrency and the
+ *    sub-concurrency of 10).
  *    A rate is only meaningful over a run much longer than one latency, so each plan's org holds at
  *    least `seconds` (default 10) of contacts at its ceiling: 6,000 contacts last 17 s at 100 users but
  *    half a second at the cap, where the cursors' ramp-up and the last ranges' tail (each a few round
@@ -15,7 +16,7 @@
  * 2. Bulk Read full scan of a large org (people generated lazily by the sandbox) with RSS sampled
  *    before, during and after, to show memory stays flat.
  *
- * Run: npx tsx bench/zoho-sync.ts [--bulk 1000000 | --bulk 0 (skip)] [--latency 100] [--contacts 6000] [--seconds 10] [--users 100,10000]
+ * Run: npx tsx bench/zoho-sync.ts [--bulk 1000000 | --bulk 0 (skip)] [--latency 100] [--contacts 6000] [--seconds 10] [--users 100,1000,10000]
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -242,7 +243,7 @@ export interface ZohoRecordsOptions {
   contacts?: number;
   /** ...and at least this many seconds of contacts at the plan's ceiling (default 10). */
   seconds?: number;
-  /** Enterprise plans measured, by user count (default 100 and 10,000: credit-bound and at the 5M cap). */
+  /** Enterprise plans measured, by user count (default 100, 1,000 and 10,000: one cursor, a few, at the 5M cap). */
   users?: readonly number[];
 }
 
@@ -250,7 +251,7 @@ export interface ZohoRecordsOptions {
 export async function benchZohoRecords(opts: ZohoRecordsOptions = {}): Promise<ZohoRecordsBench[]> {
   const latency = opts.latencyMs ?? 100;
   const records: ZohoRecordsBench[] = [];
-  for (const users of opts.users ?? [100, 10_000]) {
+  for (const users of opts.users ?? [100, 1_000, 10_000]) {
     const r = await recordsRun('enterprise', users, opts.contacts ?? 6_000, latency, opts.seconds ?? 10);
     records.push(r);
     console.log(
