@@ -80,6 +80,27 @@ describe('Zoho records scan with concurrent cursors', () => {
     expect(pages.length).toBeLessThanOrEqual(Math.ceil(COUNT / 200) + parts.length);
   });
 
+  it('other complex calls of the same client (writes of more than 10 records) share the 10 slots with the cursors', async () => {
+    const sb = await sandbox();
+    const c = connector(sb);
+    const ids = [...sb.state.contacts.keys()];
+    const writes: Promise<unknown>[] = [];
+    const { ids: read } = await all(c.streamContacts(scan), (_p, n) => {
+      if (n !== 8) return;
+      // Fifteen updates of 20 records each (complex calls: more than the limit alone) while the cursors read.
+      for (let w = 0; w < 15; w++) {
+        const data = ids.slice(w * 20, w * 20 + 20).map((id) => ({ id, Email_Opt_Out: true }));
+        writes.push(c.client.expect({ method: 'PUT', path: '/crm/v8/Contacts', data: { data } }, [200, 202]));
+      }
+    });
+    await Promise.all(writes);
+    expect(sb.stats.byRoute['PUT /crm/v8/Contacts']).toBe(15);
+    expect(sb.stats.maxConcurrentComplex).toBeLessThanOrEqual(SUB_CONCURRENCY);
+    expect(sb.stats.rejectedSubConcurrency).toBe(0);
+    expect(duplicates(read)).toEqual([]);
+    expect(new Set(read)).toEqual(new Set(ids));
+  });
+
   it('a record modified or created during the scan comes exactly once', async () => {
     const sb = await sandbox();
     const c = connector(sb);
