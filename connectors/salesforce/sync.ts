@@ -243,6 +243,9 @@ export async function consentRowsOfRange(ctx: Pick<SyncContext, 'client' | 'cons
   return { rows, fetched: ranged.length };
 }
 
+/** Lets timers and I/O callbacks run between slices of CPU work. */
+const yieldToTimers = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /**
  * Records of one object -> Contacts (with consent objects, and notes when asked). The Individual comes
  * nested in the record when the query selected it (else by id list); consent rows from `consentRows` when
@@ -257,15 +260,22 @@ export async function toContacts(ctx: SyncContext, obj: SfObject, records: reado
     includeNotes ? fetchNotes(ctx, records.map((r) => r.Id)) : Promise.resolve(new Map<string, Note[]>()),
   ]);
   const rowsOf = consentRows ?? consent.rows;
-  return records.map((r, i) => {
+  const mapping = { portalId: ctx.portalId, tenantId: ctx.tenantId, object: obj, fieldTypes: ctx.fieldTypes[obj], consent: ctx.consent };
+  const out: Contact[] = [];
+  for (const [i, r] of records.entries()) {
+    // A 2,000-record batch is a few hundred ms of mapping: let timers (rate-budget grants, read-ahead) run in between.
+    if (i > 0 && i % MAP_SLICE === 0) await yieldToTimers();
     const id = individualIdOf(r);
     const ind = nested[i] !== undefined ? nested[i]! : id ? (consent.individuals.get(id) ?? null) : null;
     const rows = id ? (rowsOf.get(id) ?? []) : [];
-    const { contact } = contactFromSalesforce(r, ind, rows, { portalId: ctx.portalId, tenantId: ctx.tenantId, object: obj, fieldTypes: ctx.fieldTypes[obj], consent: ctx.consent });
+    const { contact } = contactFromSalesforce(r, ind, rows, mapping);
     contact.notes = notes.get(r.Id) ?? [];
-    return contact;
-  });
+    out.push(contact);
+  }
+  return out;
 }
+
+const MAP_SLICE = 250;
 
 // ---------------------------------------------------------------- CSV
 
@@ -379,7 +389,6 @@ interface ConsentDensity {
   perRecord: number | null;
 }
 
-const yieldToTimers = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Full scans of objects past the Bulk threshold (the first batch's totalSize) go to Bulk API 2.0 unless told not to. */
 const bulkDecision = (ctx: SyncContext, so: StreamOptions, since: Date | undefined) => (first: QueryResponse): boolean =>
