@@ -21,8 +21,8 @@ export const COLLECTIONS = {
 export const BULK2 = {
   /** Bulk 2.0 is recommended above 2,000 records (app limits cheatsheet). */
   recommendedAbove: 2_000,
-  /** Records per results page we ask for (maxRecords); pages bound memory, the locator pages on. */
-  resultsPageRecords: 50_000,
+  /** Records per results page we ask for (maxRecords); pages bound memory (the next one downloads while one is mapped), the locator pages on. */
+  resultsPageRecords: 10_000,
   pollIntervalMs: 1_000,
   pollTimeoutMs: 10 * 60_000,
   /** Query jobs per rolling 24 h (DailyBulkV2QueryJobs). */

@@ -673,10 +673,17 @@ async function* bulkScan(ctx: SyncContext, obj: SfObject, fields: string[], so: 
   let loc: string | null = resume?.loc ?? null;
   let skip = resume?.skip ?? 0;
   const seen = new Set<string>();
+  const fetchResults = (at: string | null) => ctx.client.call<string>({ method: 'GET', path: `/jobs/query/${jobId}/results?${at ? `locator=${encodeURIComponent(at)}&` : ''}maxRecords=${pageSize}`, headers: { Accept: 'text/csv' }, idempotent: true, raw: true });
+  let pending = fetchResults(loc);
   for (;;) {
     if (so.signal?.aborted) return;
-    const r = await ctx.client.call<string>({ method: 'GET', path: `/jobs/query/${jobId}/results?${loc ? `locator=${encodeURIComponent(loc)}&` : ''}maxRecords=${pageSize}`, headers: { Accept: 'text/csv' }, idempotent: true, raw: true });
+    const r = await pending;
     const nextLoc = r.headers['sforce-locator'];
+    // The next results page is downloaded while this one is mapped (two pages in memory at most).
+    if (nextLoc && nextLoc !== 'null') {
+      pending = fetchResults(nextLoc);
+      pending.catch(() => undefined); // awaited on the next round
+    }
     let header: string[] | null = null;
     let batch: SfRecord[] = [];
     let index = 0;
