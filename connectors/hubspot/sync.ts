@@ -17,6 +17,7 @@
  * A checkpoint (opaque string) follows every page; resuming from it never skips a record.
  */
 import type { Contact } from '../../src/model';
+import { PageQueue } from '../page-queue';
 import type { ContactPage, PropertyDefinition, StreamOptions } from '../types';
 import { associatedIds } from './associations';
 import type { HubSpotApi } from './client';
@@ -118,46 +119,6 @@ interface RawPage {
   done: boolean;
 }
 
-/** Pages yielded in cursor order per cursor; the checkpoint reflects what the consumer has seen. */
-class PageQueue {
-  private items: RawPage[] = [];
-  private waiters: (() => void)[] = [];
-  private spaceWaiters: (() => void)[] = [];
-  closed = false;
-  error: unknown = null;
-  constructor(private readonly max: number) {}
-  /** False once the consumer has stopped (finished early, failed or aborted): producers stop too. */
-  async push(p: RawPage): Promise<boolean> {
-    while (this.items.length >= this.max && !this.closed) await new Promise<void>((r) => this.spaceWaiters.push(r));
-    if (this.closed) return false;
-    this.items.push(p);
-    this.wake();
-    return true;
-  }
-  /** Up to `maxRecords` records' worth of pages; waits for at least one page unless closed. */
-  async take(maxRecords: number): Promise<RawPage[]> {
-    while (this.items.length === 0 && !this.closed) await new Promise<void>((r) => this.waiters.push(r));
-    const out: RawPage[] = [];
-    let n = 0;
-    while (this.items.length > 0 && (out.length === 0 || n + this.items[0]!.records.length <= maxRecords)) {
-      const p = this.items.shift()!;
-      n += p.records.length;
-      out.push(p);
-    }
-    for (const w of this.spaceWaiters.splice(0)) w();
-    return out;
-  }
-  close(err?: unknown): void {
-    if (err !== undefined && this.error === null) this.error = err;
-    this.closed = true;
-    this.wake();
-    for (const w of this.spaceWaiters.splice(0)) w();
-  }
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-}
-
 async function idBound(api: HubSpotApi, direction: 'ASCENDING' | 'DESCENDING'): Promise<{ id: number | null; total: number }> {
   const raw = await api.call(
     `contacts.search.${direction === 'ASCENDING' ? 'minId' : 'maxId'}`,
@@ -215,7 +176,7 @@ async function* fullScan(ctx: SyncContext, opts: StreamOptions): AsyncGenerator<
 
   /** Highest id known to exist (bounds the open-ended last range when choosing split points). */
   let knownMax = Math.max(0, ...parts.map((p) => (p.hi === Number.MAX_SAFE_INTEGER ? p.lo : p.hi - 1)));
-  const queue = new PageQueue(Math.max(4, concurrency * 3));
+  const queue = new PageQueue<RawPage>(Math.max(4, concurrency * 3));
   /** Last id fetched per cursor (for choosing split points). */
   const fetchedUpTo = new Map<Part, number>();
   const active = new Set<Part>();

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Contact, Note } from '../../src/model';
 import type { ContactPage, StreamOptions } from '../types';
+import { PageQueue } from '../page-queue';
 import { ZohoApiError, errorCode, type ZohoClient } from './client';
 import { createBulkJob, downloadBulkRows, waitForBulkJob } from './bulk';
 import { CORE_FIELDS, CUSTOM, MODULE, SUBSCRIPTION_FIELDS } from './fields';
@@ -149,37 +150,6 @@ interface RawPage {
   done: boolean;
 }
 
-/** Pages from the cursors to the consumer, each cursor's pages in its order; bounded (back-pressure). */
-class PageQueue {
-  private items: RawPage[] = [];
-  private takers: (() => void)[] = [];
-  private space: (() => void)[] = [];
-  closed = false;
-  error: unknown = null;
-  constructor(private readonly max: number) {}
-  /** False once the consumer has stopped (finished, failed or aborted): the cursor stops too. */
-  async push(p: RawPage): Promise<boolean> {
-    while (this.items.length >= this.max && !this.closed) await new Promise<void>((r) => this.space.push(r));
-    if (this.closed) return false;
-    this.items.push(p);
-    for (const w of this.takers.splice(0)) w();
-    return true;
-  }
-  /** The next page; null once closed and drained. */
-  async take(): Promise<RawPage | null> {
-    while (this.items.length === 0 && !this.closed) await new Promise<void>((r) => this.takers.push(r));
-    const p = this.items.shift() ?? null;
-    for (const w of this.space.splice(0)) w();
-    return p;
-  }
-  close(err?: unknown): void {
-    if (err !== undefined && this.error === null) this.error = err ?? new Error('Zoho sync failed');
-    this.closed = true;
-    for (const w of this.takers.splice(0)) w();
-    for (const w of this.space.splice(0)) w();
-  }
-}
-
 /** Producer-side state of a part while a cursor reads it. */
 interface Live {
   part: Part;
@@ -234,7 +204,7 @@ async function* streamRecords(ctx: SyncContext, opts: StreamOptions, fields: str
     : [{ lo: sinceSec, hi: null, done: false, cp: { w: sinceSec, pt: null, t: null, ids: [] } }];
   let top: number | null = cp?.top ?? null;
   const maxCursors = Math.max(1, Math.min(client.concurrency.complex, client.concurrency.calls));
-  const queue = new PageQueue(Math.max(4, maxCursors * 2));
+  const queue = new PageQueue<RawPage>(Math.max(4, maxCursors * 2));
   const lives = new Map<Part, Live>();
   const pending = parts.filter((p) => !p.done);
   let workers = 0;
@@ -485,7 +455,7 @@ async function* streamRecords(ctx: SyncContext, opts: StreamOptions, fields: str
   let dirty = false;
   try {
     for (;;) {
-      const page = await queue.take();
+      const page = await queue.takeOne();
       if (!page) {
         if (queue.error !== null) throw queue.error;
         break;
