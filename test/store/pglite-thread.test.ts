@@ -129,8 +129,9 @@ describe('the embedded store in a worker thread', () => {
     const elapsed = performance.now() - t0;
     clearInterval(timer);
     expect(elapsed).toBeGreaterThanOrEqual(290);
-    // On PGlite in this thread the loop would be blocked for the whole statement: no tick at all.
-    expect(ticks).toBeGreaterThanOrEqual(5);
+    // On PGlite in this thread the loop would be blocked for the whole statement: no tick at all. (Not a
+    // higher count: on a loaded CI machine a 10 ms timer fired only 3 times in 300 ms.)
+    expect(ticks).toBeGreaterThanOrEqual(1);
   });
 
   it('close() lets a running statement finish; the data is on disk for the next open, on either thread', async () => {
