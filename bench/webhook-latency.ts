@@ -34,7 +34,7 @@ import { createMemoryRateBudget } from '../connectors/memory-rate-budget';
 import type { RateBudget } from '../connectors/types';
 import { openQueues } from '../src/jobs/queues';
 import { assertRedisReachable, DEFAULT_REDIS_URL, deletePrefix } from '../src/jobs/redis';
-import { silentLogger, type PipelineHandlers } from '../src/jobs/types';
+import { silentLogger, type Logger, type PipelineHandlers } from '../src/jobs/types';
 import { startWorkers } from '../src/jobs/workers';
 import type { Portal } from '../src/model';
 import { runScan } from '../src/pipeline/scan';
@@ -110,6 +110,8 @@ export interface WebhookLatencyFigures {
    * the time it was busy, and how late its event loop ran timers (p50/p99/max ms): what a webhook waits for.
    */
   mainThread: { utilisation: number; loopDelayP50Ms: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
+  /** Webhook events per check batch and apply jobs per apply batch (workers in the server process only). */
+  batches?: { check: BatchStats; apply: BatchStats };
   /** BullMQ queue wait and run time per queue. */
   jobs: Record<string, { jobs: number; meanWaitMs: number; meanRunMs: number }>;
   /**
@@ -119,6 +121,17 @@ export interface WebhookLatencyFigures {
    */
   storeProfile?: { queriesPerEvent: number; msPerEvent: number; top: { kind: string; perEvent: number; msPerEvent: number }[] };
   goals: { enqueueP95Ms: number; writeBackP95Ms: number; enqueueMet: boolean; writeBackMet: boolean };
+}
+
+export interface BatchStats {
+  batches: number;
+  mean: number;
+  max: number;
+}
+
+function batchStats(sizes: number[]): BatchStats {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  return { batches: sizes.length, mean: sizes.length ? Math.round((total / sizes.length) * 100) / 100 : 0, max: Math.max(0, ...sizes) };
 }
 
 function stats(values: number[]): LatencyStats {
@@ -234,10 +247,10 @@ interface WorkerEnv {
 }
 
 /** The runtime's handlers over a store (the same in the server process and in worker processes). */
-function benchHandlers(store: Store, sandboxUrl: string) {
+function benchHandlers(store: Store, sandboxUrl: string, logger: Logger = silentLogger) {
   const loaded = loadPolicy('avg-default');
   const connectorFor = (portal: Portal, budget: RateBudget) => createConnector({ vendor: 'hubspot', tenantId: portal.tenantId, baseUrl: sandboxUrl, accessToken: TOKEN, budget, options: { anonymiseKey: 'bench' } });
-  return createPipelineHandlers({ store, policyFor: () => loaded, connectorFor, actor: 'bench', secretsFor: () => ({ hubspotClientSecret: SECRET }) });
+  return createPipelineHandlers({ store, policyFor: () => loaded, connectorFor, actor: 'bench', secretsFor: () => ({ hubspotClientSecret: SECRET }), logger });
 }
 
 /** No vendor budget: the sandbox has no limits here and the figure is our own overhead. */
@@ -332,7 +345,15 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
     });
     const install = createConnector({ vendor: 'hubspot', tenantId: 'bench', baseUrl: ready.url, accessToken: TOKEN, budget: createMemoryRateBudget({}) });
     await runScan({ store, connector: install, policy: compilePolicy(loadPolicy('avg-default').pack), tenantId: 'bench', mode: 'full', now: new Date(), actor: 'bench' });
-    const handlers = benchHandlers(store, ready.url);
+    // Events per check and per apply batch (the handlers log each batch; in-process workers only).
+    const batchSizes = { check: [] as number[], apply: [] as number[] };
+    let counting = false;
+    const countBatches: Logger = (event, f = {}) => {
+      if (!counting) return;
+      if (event === 'pipeline.check') batchSizes.check.push(Number(f.events));
+      else if (event === 'pipeline.apply' && typeof f.jobs === 'number') batchSizes.apply.push(f.jobs);
+    };
+    const handlers = benchHandlers(store, ready.url, countBatches);
     cleanups.push(() => handlers.close());
     if (workerProcesses === 0) {
       const workers = await benchWorkers(handlers, redisUrl, prefix);
@@ -353,6 +374,7 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
       const id = req.headers['x-bench-contact'];
       if (typeof id === 'string') {
         receipt.set(id, t);
+        if (receipt.size > warmup) counting = true; // batches count from the first measured event
         res.once('finish', () => res.statusCode === 200 && acked.set(id, now()));
       }
       app(req, res);
@@ -426,6 +448,7 @@ export async function benchWebhookLatency(opts: WebhookLatencyOptions = {}): Pro
         loopDelayP99Ms: nsToMs(loopDelay.percentile(99)),
         loopDelayMaxMs: nsToMs(loopDelay.max),
       },
+      ...(workerProcesses === 0 ? { batches: { check: batchStats(batchSizes.check), apply: batchStats(batchSizes.apply) } } : {}),
       jobs: Object.fromEntries(Object.entries(jobTimes).map(([q, e]) => [q, { jobs: e.n, meanWaitMs: Math.round(e.wait / e.n), meanRunMs: Math.round(e.run / e.n) }])),
       goals: { enqueueP95Ms: 20, writeBackP95Ms: 200, enqueueMet: false, writeBackMet: false },
       ...(storeFigures ? { storeProfile: storeFigures } : {}),
@@ -451,6 +474,7 @@ export function printFigures(f: WebhookLatencyFigures): void {
       row('receipt -> write-back', f.receiptToWriteBack, f.goals.writeBackP95Ms, f.goals.writeBackMet),
       `events ${f.events}, acknowledged ${f.acknowledged}, written back ${f.writtenBack}, failed jobs ${f.failedJobs}; per event: ${f.vendorRequestsPerEvent} vendor requests, ${f.runtimeCpuMsPerEvent} ms CPU in the server process`,
       `server main thread: busy ${Math.round(f.mainThread.utilisation * 100)}% of the time; event loop delay p50 ${f.mainThread.loopDelayP50Ms} ms, p99 ${f.mainThread.loopDelayP99Ms} ms, max ${f.mainThread.loopDelayMaxMs} ms`,
+      ...(f.batches ? [`batches: check ${f.batches.check.batches} (mean ${f.batches.check.mean} events, max ${f.batches.check.max}); apply ${f.batches.apply.batches} (mean ${f.batches.apply.mean} jobs, max ${f.batches.apply.max})`] : []),
       `jobs: ${Object.entries(f.jobs).map(([q, j]) => `${q} ${j.jobs} (mean wait ${j.meanWaitMs} ms, run ${j.meanRunMs} ms)`).join('; ')}`,
       ...(f.storeProfile
         ? [

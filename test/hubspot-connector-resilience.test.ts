@@ -126,6 +126,54 @@ describe('rate limits and retries', () => {
   });
 });
 
+describe('connections', () => {
+  const until = async (cond: () => boolean, ms: number) => {
+    for (const end = Date.now() + ms; !cond() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+    return cond();
+  };
+
+  it('SDK calls reuse kept-alive connections, and close() releases them at once', async () => {
+    const { budget } = recordingBudget();
+    const c = connector(budget);
+    const ids = [...sb.state.objects.contacts.keys()].slice(0, 5);
+    // The first call also reads the portal's settings, three requests at once (three connections).
+    expect((await c.getContacts!(ids, ['email'])).size).toBe(5);
+    const before = sb.stats.connections;
+    const open = sb.stats.openConnections;
+    for (let i = 0; i < 10; i++) expect((await c.getContacts!(ids, ['email'])).size).toBe(5);
+    expect(sb.stats.connections - before).toBe(0);
+    await c.close!();
+    // The sandbox keeps idle sockets 5 s (fetch's pool 4 s): only the client closing its sockets ends them sooner.
+    expect(await until(() => sb.stats.openConnections < open, 1_000)).toBe(true);
+  });
+
+  it('a read whose connection is dropped without an answer is retried on a new one', async () => {
+    const { budget } = recordingBudget();
+    const c = connector(budget);
+    sb.failNext({ method: 'POST', path: '/crm/v3/objects/contacts/batch/read', status: 'reset', count: 1 });
+    const ids = [...sb.state.objects.contacts.keys()].slice(0, 3);
+    const before = sb.stats.connections;
+    expect((await c.getContacts!(ids, ['email'])).size).toBe(3);
+    expect(c.stats.retries).toBe(1);
+    expect(sb.stats.connections - before).toBe(2);
+    await c.close!();
+  });
+
+  it('a task create whose connection is dropped is not retried blindly: the action fails and a later run finds or makes the task', async () => {
+    const { budget } = recordingBudget();
+    const c = connector(budget);
+    const id = [...sb.state.objects.contacts.keys()][7]!;
+    const task = Action.parse({ id: 'x-reset-task', portalId: 'hubspot:1', tenantId: 't', contactId: id, findingIds: ['f'], ruleIds: ['r'], dueAt: '2026-01-01T00:00:00.000Z', destructive: false, type: 'create_task', subject: 'GDPR: check', body: 'check it', ownerId: null });
+    sb.failNext({ method: 'POST', path: '/crm/v3/objects/tasks/batch/create', status: 'reset', count: 1 });
+    const [first] = await c.apply([task]);
+    expect(first!.status).toBe('failed');
+    expect(first!.detail).toMatch(/NETWORK/);
+    const [second] = await c.apply([task]);
+    expect(second!.status).toBe('done');
+    await c.close!();
+  });
+});
+
 describe('config', () => {
   it('refuses a config without an access token, naming the field', () => {
     expect(() => createHubSpotConnector({ vendor: 'hubspot', tenantId: 't', baseUrl: sb.url })).toThrow(/accessToken/);

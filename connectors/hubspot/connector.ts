@@ -126,7 +126,7 @@ export function createHubSpotConnector(cfg: ConnectorConfig & { budget?: RateBud
       );
     },
     async close() {
-      // The SDK keeps no sockets of its own (global fetch); nothing to release.
+      api.close();
     },
   };
 }

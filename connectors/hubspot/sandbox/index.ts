@@ -26,6 +26,9 @@ export interface HubSpotSandboxStats {
   rejected429: number;
   /** "METHOD /route/pattern" -> requests. */
   byRoute: Record<string, number>;
+  /** TCP connections accepted, and those still open. */
+  connections: number;
+  openConnections: number;
 }
 
 export interface HubSpotSandbox {
@@ -47,7 +50,7 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions): Promi
   seedOwners(state);
   if (options.seed) seedPortal(state, options.seed);
   const limiter = opts.limits ? new RateLimiter(opts.limits, clock, state.portalId) : null;
-  const stats: HubSpotSandboxStats = { requests: 0, rejected429: 0, byRoute: {} };
+  const stats: HubSpotSandboxStats = { requests: 0, rejected429: 0, byRoute: {}, connections: 0, openConnections: 0 };
 
   const router = new Router();
   registerSearchRoutes(router);
@@ -76,7 +79,7 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions): Promi
     return rule;
   };
 
-  const failureReply = (rule: FailureRule): Reply => {
+  const failureReply = (rule: FailureRule & { status: number }): Reply => {
     const retry = rule.retryAfterSeconds ?? (rule.status === 429 ? 10 : 1);
     // Retry-After on 429 is UNCONFIRMED for the real API (reference §6); 477 documents it.
     const headers = { 'Retry-After': String(retry) };
@@ -119,7 +122,11 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions): Promi
     }
     const failure = takeFailure(method, path);
     if (failure) {
-      send(res, correlationId, failureReply(failure));
+      if (failure.status === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      send(res, correlationId, failureReply({ ...failure, status: failure.status }));
       return;
     }
     let limitHeaders: Record<string, string> = {};
@@ -160,6 +167,11 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions): Promi
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': JSON_TYPE });
       res.end();
     });
+  });
+  server.on('connection', (socket) => {
+    stats.connections++;
+    stats.openConnections++;
+    socket.once('close', () => stats.openConnections--);
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

@@ -97,7 +97,8 @@ export interface FailureRule {
   method?: string;
   /** Exact path (without query) or a RegExp tested against it. */
   path: string | RegExp;
-  status: 429 | 477 | 423 | 500 | 502 | 503 | 504;
+  /** An HTTP status, or 'reset': the connection is dropped without an answer (a kept-alive socket closed under the client). */
+  status: 429 | 477 | 423 | 500 | 502 | 503 | 504 | 'reset';
   count: number;
   /** Seconds for Retry-After (429/477/423); default 10 for 429, 1 for others. */
   retryAfterSeconds?: number;
