@@ -359,14 +359,33 @@ export class Store {
 
     return this.inTransaction(async (trx) => {
       const existing = new Map<string, { status: string; firstSeenAt: string }>();
-      for (const part of chunks(input.map((f) => f.id))) {
-        const rows = await trx
-          .selectFrom('findings')
-          .select(['finding_id', 'status', 'first_seen_at'])
-          .where('portal_id', '=', portalId)
-          .where('finding_id', 'in', part)
-          .execute();
-        for (const r of rows) existing.set(r.finding_id, { status: r.status, firstSeenAt: iso(r.first_seen_at) });
+      // A few contacts (a webhook check): their stored findings and the open ones of those contacts in one
+      // read. Open findings read before the upsert are the same candidates as after it: every finding the
+      // upsert writes is reported, so none of them is resolved.
+      const scannedIds = scannedContacts === 'all' ? null : [...new Set(scannedContacts)];
+      const small = scannedIds !== null && !scannedIds.includes(null) && scannedIds.length <= CHUNK && input.length <= CHUNK;
+      let candidates: string[] | null = null;
+      if (small && scannedIds.length > 0) {
+        const contactIds = scannedIds as string[];
+        let q = trx.selectFrom('findings').select(['finding_id', 'status', 'first_seen_at', 'contact_id']).where('portal_id', '=', portalId);
+        q = input.length > 0 ? q.where((eb) => eb.or([eb('finding_id', 'in', input.map((f) => f.id)), eb.and([eb('status', '=', 'open'), eb('contact_id', 'in', contactIds)])])) : q.where('status', '=', 'open').where('contact_id', 'in', contactIds);
+        const wanted = new Set(input.map((f) => f.id));
+        const contacts = new Set(contactIds);
+        candidates = [];
+        for (const r of await q.execute()) {
+          if (wanted.has(r.finding_id)) existing.set(r.finding_id, { status: r.status, firstSeenAt: iso(r.first_seen_at) });
+          if (r.status === 'open' && r.contact_id !== null && contacts.has(r.contact_id)) candidates.push(r.finding_id);
+        }
+      } else {
+        for (const part of chunks(input.map((f) => f.id))) {
+          const rows = await trx
+            .selectFrom('findings')
+            .select(['finding_id', 'status', 'first_seen_at'])
+            .where('portal_id', '=', portalId)
+            .where('finding_id', 'in', part)
+            .execute();
+          for (const r of rows) existing.set(r.finding_id, { status: r.status, firstSeenAt: iso(r.first_seen_at) });
+        }
       }
 
       const stored: Finding[] = input.map((f) => {
@@ -407,7 +426,7 @@ export class Store {
       }
 
       const reported = new Set(stored.map((f) => f.id));
-      const candidates = await this.openFindingIdsFor(trx, portalId, scannedContacts);
+      candidates ??= await this.openFindingIdsFor(trx, portalId, scannedContacts);
       const resolved = candidates.filter((id) => !reported.has(id));
       for (const part of chunks(resolved)) {
         await trx
@@ -459,19 +478,12 @@ export class Store {
     if (input.length === 0) return { planned: 0, unchanged: 0, states: new Map() };
 
     return this.inTransaction(async (trx) => {
-      const states = new Map<string, ActionState>();
-      for (const part of chunks(input.map((a) => a.id))) {
-        for (const r of await trx.selectFrom('actions').select(['action_id', 'state']).where('action_id', 'in', part).execute()) {
-          states.set(r.action_id, r.state);
-        }
-      }
-      const toSave = input.filter((a) => {
-        const s = states.get(a.id);
-        return s !== 'done' && s !== 'running';
-      });
+      // One statement per 500 actions: the upsert leaves done and running actions as they are (its WHERE)
+      // and returns the ids it wrote; only the states of those it left need a read.
+      const saved = new Set<string>();
       const now = new Date().toISOString();
-      for (const part of chunks(toSave, 500)) {
-        await trx
+      for (const part of chunks(input, 500)) {
+        const rows = await trx
           .insertInto('actions')
           .values(
             part.map((a) => ({
@@ -490,25 +502,34 @@ export class Store {
             })),
           )
           .onConflict((oc) =>
-            oc.column('action_id').doUpdateSet((eb) => ({
-              contact_id: eb.ref('excluded.contact_id'),
-              type: eb.ref('excluded.type'),
-              state: 'planned' as const,
-              destructive: eb.ref('excluded.destructive'),
-              due_at: eb.ref('excluded.due_at'),
-              action_json: eb.ref('excluded.action_json'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
+            oc
+              .column('action_id')
+              .doUpdateSet((eb) => ({
+                contact_id: eb.ref('excluded.contact_id'),
+                type: eb.ref('excluded.type'),
+                state: 'planned' as const,
+                destructive: eb.ref('excluded.destructive'),
+                due_at: eb.ref('excluded.due_at'),
+                action_json: eb.ref('excluded.action_json'),
+                updated_at: eb.ref('excluded.updated_at'),
+              }))
+              .where('actions.state', 'not in', ['done', 'running']),
           )
+          .returning('action_id')
           .execute();
-        const ids = part.map((a) => a.id);
-        await trx.deleteFrom('action_findings').where('action_id', 'in', ids).execute();
-        const links = part.flatMap((a) => [...new Set(a.findingIds)].map((fid) => ({ portal_id: portalId, action_id: a.id, finding_id: fid })));
+        for (const r of rows) saved.add(r.action_id);
+        const toLink = part.filter((a) => saved.has(a.id));
+        if (toLink.length === 0) continue;
+        await trx.deleteFrom('action_findings').where('action_id', 'in', toLink.map((a) => a.id)).execute();
+        const links = toLink.flatMap((a) => [...new Set(a.findingIds)].map((fid) => ({ portal_id: portalId, action_id: a.id, finding_id: fid })));
         for (const lp of chunks(links)) await trx.insertInto('action_findings').values(lp).execute();
       }
-      const after = new Map<string, ActionState>(input.map((a) => [a.id, states.get(a.id)!]));
-      for (const a of toSave) after.set(a.id, 'planned');
-      return { planned: toSave.length, unchanged: input.length - toSave.length, states: after };
+      const states = new Map<string, ActionState>(input.filter((a) => saved.has(a.id)).map((a) => [a.id, 'planned' as const]));
+      const kept = input.filter((a) => !saved.has(a.id)).map((a) => a.id);
+      for (const part of chunks(kept)) {
+        for (const r of await trx.selectFrom('actions').select(['action_id', 'state']).where('action_id', 'in', part).execute()) states.set(r.action_id, r.state);
+      }
+      return { planned: saved.size, unchanged: input.length - saved.size, states };
     });
   }
 

@@ -253,6 +253,29 @@ describe.each(backends().map((b) => [b.name, b] as const))('store on %s', (_name
       expect(await store.getActionState(a.id)).toBe('planned');
     });
 
+    it('in one save, plans new and failed actions (with their findings) and leaves done and running ones as they are', async () => {
+      const fs = (await store.recordFindings(PORTAL.id, T0, ['1', '2', '3', '4'], ['1', '2', '3', '4'].map((c) => finding({ contactId: c })))).findings;
+      const [fresh, failed, done, running] = fs.map((f) => clearAction(f));
+      await store.savePlannedActions(PORTAL.id, [failed!, done!, running!]);
+      for (const a of [failed!, done!, running!]) await store.markActionStarted(a.id);
+      await store.markActionResult(failed!.id, { actionId: failed!.id, status: 'failed', detail: 'VALIDATION_ERROR' });
+      await store.markActionResult(done!.id, { actionId: done!.id, status: 'done' });
+      // The same actions planned again, now also naming another finding.
+      const extra = fs[0]!.id;
+      const again = [fresh!, failed!, done!, running!].map((a) => ({ ...a, findingIds: [...new Set([...a.findingIds, extra])] }));
+      const r = await store.savePlannedActions(PORTAL.id, again);
+      expect(r.planned).toBe(2);
+      expect(r.unchanged).toBe(2);
+      expect(r.states).toEqual(new Map([[fresh!.id, 'planned'], [failed!.id, 'planned'], [done!.id, 'done'], [running!.id, 'running']]));
+      const links = await store.db.selectFrom('action_findings').select(['action_id', 'finding_id']).execute();
+      const linked = (id: string) => links.filter((l) => l.action_id === id).map((l) => l.finding_id).sort();
+      expect(linked(fresh!.id)).toEqual([extra]);
+      expect(linked(failed!.id)).toEqual([fs[1]!.id, extra].sort());
+      expect(linked(done!.id)).toEqual([fs[2]!.id]);
+      expect(linked(running!.id)).toEqual([fs[3]!.id]);
+      expect((await store.getAction(running!.id))?.action.findingIds).toEqual([fs[3]!.id]);
+    });
+
     it('refuses results for actions it never planned, and results for another action', async () => {
       await expect(store.markActionStarted('nope')).rejects.toThrow(/unknown action nope/);
       await expect(store.markActionResult('nope', { actionId: 'nope', status: 'done' })).rejects.toThrow(/unknown action/);
