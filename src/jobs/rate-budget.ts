@@ -7,7 +7,8 @@
  * RateLimiterRedis grants one request per slot key across all processes. Any rolling window then
  * holds at most `points` grants, and the long-run rate is (points - 1) / (window + margin), about 97%
  * of HubSpot's ceiling. Long windows (daily quotas) use RateLimiterRedis's fixed window as is.
- * backoff() (429 Retry-After, 423, 477) blocks the bucket in Redis, so every process waits it out.
+ * backoff() (429 Retry-After, 423, 477) blocks the bucket in Redis, so every process waits it out (each
+ * process re-reads that mark at most every BLOCK_READ_TTL_MS, 100 ms, rather than before every request).
  * Callers wait (never fail) for their turn; a wait longer than `maxWaitMs` (a daily quota, an hours-long
  * 477) rejects with BudgetWaitTooLong so the job can be parked as delayed instead of holding a worker.
  */
@@ -43,6 +44,8 @@ export interface RedisRateBudget extends RateBudget {
 }
 
 const LONG_WINDOW_MS = 60_000;
+/** How long a read of a bucket's backoff mark is reused by this process (see blockedFor). */
+export const BLOCK_READ_TTL_MS = 100;
 
 interface Pacer {
   slotMs: number;
@@ -87,10 +90,20 @@ export function createRedisRateBudget(redis: IORedis, portalId: string, limits: 
     return b;
   };
 
-  /** ms the bucket is blocked by a backoff (0 = not blocked). */
-  const blockedFor = async (name: string): Promise<number> => {
+  /**
+   * ms the bucket is blocked by a backoff (0 = not blocked). A read is trusted for BLOCK_READ_TTL_MS, so a
+   * busy process does not ask Redis before every request: a block another process sets is seen within that
+   * (vendors' backoffs last seconds). `fresh` always asks Redis.
+   */
+  const blockReads = new Map<string, { at: number; until: number }>();
+  const blockedFor = async (name: string, fresh = false): Promise<number> => {
+    const hit = blockReads.get(name);
+    if (!fresh && hit && Date.now() - hit.at < BLOCK_READ_TTL_MS) return Math.max(0, hit.until - Date.now());
     const res = await blocker.get(name);
-    return res && res.consumedPoints > 1 ? res.msBeforeNext : 0;
+    const ms = res && res.consumedPoints > 1 ? res.msBeforeNext : 0;
+    const at = Date.now();
+    blockReads.set(name, { at, until: at + ms });
+    return ms;
   };
 
   /** Backoffs this process asked for, effective before the Redis block is written. */
@@ -150,7 +163,7 @@ export function createRedisRateBudget(redis: IORedis, portalId: string, limits: 
       if (!(ms > 0)) return;
       localBlockedUntil.set(bucket, Math.max(localBlockedUntil.get(bucket) ?? 0, Date.now() + ms));
       // RateLimiterRedis blocks in whole seconds: round up, and never shorten a longer block.
-      void blockedFor(bucket)
+      void blockedFor(bucket, true)
         .then((current) => (current >= ms ? undefined : blocker.block(bucket, Math.ceil(ms / 1000))))
         .catch(() => undefined);
     },

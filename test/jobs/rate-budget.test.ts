@@ -1,5 +1,5 @@
 import IORedis from 'ioredis';
-import { BudgetWaitTooLong, createRedisRateBudget } from '../../src/jobs/rate-budget';
+import { BLOCK_READ_TTL_MS, BudgetWaitTooLong, createRedisRateBudget } from '../../src/jobs/rate-budget';
 import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './helpers';
 
 let a: IORedis;
@@ -63,6 +63,26 @@ test('a backoff asked for in one process holds the other back', async () => {
   await p2.take();
   // Redis blocks in whole seconds, so at least the asked second passes (a lower bound, not a timing goal).
   expect(Date.now() - before).toBeGreaterThanOrEqual(900);
+});
+
+test("a bucket's backoff mark is read from Redis about once per BLOCK_READ_TTL_MS, and a block set elsewhere is seen after that", async () => {
+  const c = new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
+  try {
+    // No pacers: the only Redis call a take makes is the read of the backoff mark (a MULTI of GET and PTTL).
+    const p1 = createRedisRateBudget(a, 'hubspot:5', {}, { keyPrefix: prefix });
+    const p2 = createRedisRateBudget(c, 'hubspot:5', {}, { keyPrefix: prefix });
+    const reads = jest.spyOn(c, 'multi');
+    for (let i = 0; i < 20; i++) await p2.take();
+    expect(reads.mock.calls.length).toBeGreaterThanOrEqual(1);
+    expect(reads.mock.calls.length).toBeLessThanOrEqual(3); // one per take would be 20
+    p1.backoff(1000);
+    await new Promise((r) => setTimeout(r, BLOCK_READ_TTL_MS + 100));
+    const before = Date.now();
+    await p2.take();
+    expect(Date.now() - before).toBeGreaterThanOrEqual(800); // at least most of the asked second (a lower bound, not a timing goal)
+  } finally {
+    await c.quit();
+  }
 });
 
 test('a wait longer than maxWaitMs rejects with BudgetWaitTooLong (the job is parked instead)', async () => {
