@@ -44,6 +44,24 @@ interface PartCp {
 }
 const partsOf = (checkpoint: string | null): PartCp[] => (JSON.parse(checkpoint ?? '{}') as { parts?: PartCp[] }).parts ?? [];
 
+/**
+ * Reads a scan page by page until `stop(idsSoFar, checkpoint)` holds, then stops it (as a process that
+ * ends mid-scan); returns what was handed out and the last checkpoint. Fails if the scan ends first.
+ */
+async function readUntil(pages: AsyncIterable<ContactPage>, stop: (before: string[], checkpoint: string | null) => boolean, endedEarly: string): Promise<{ before: string[]; checkpoint: string }> {
+  const it = pages[Symbol.asyncIterator]();
+  const before: string[] = [];
+  for (;;) {
+    const r = await it.next();
+    if (r.done) throw new Error(endedEarly);
+    before.push(...r.value.contacts.map((x) => x.id));
+    if (stop(before, r.value.checkpoint)) {
+      await it.return?.(undefined);
+      return { before, checkpoint: r.value.checkpoint as string };
+    }
+  }
+}
+
 /** Each id at most once; returns the duplicates. */
 const duplicates = (ids: string[]): string[] => {
   const seen = new Set<string>();
@@ -162,20 +180,16 @@ describe('Zoho records scan with concurrent cursors', () => {
         { lo: cut, hi: null, d: false, w: cut, pt: null, t: null, ids: [] },
       ],
     };
-    const it = c.streamContacts({ ...scan, checkpoint: JSON.stringify(start) })[Symbol.asyncIterator]();
-    const before: string[] = [];
-    let checkpoint: string | null = null;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) throw new Error('scan ended before the top range drained');
-      before.push(...r.value.contacts.map((x) => x.id));
-      checkpoint = r.value.checkpoint;
-      const parts = partsOf(checkpoint);
-      const top = parts.find((x) => x.hi === null);
-      if (top && top.t === newest && parts.some((x) => x !== top && !x.d)) break;
-    }
-    await it.return?.(undefined);
-    const rest = await all(c.streamContacts({ ...scan, checkpoint: checkpoint as string }));
+    const { before, checkpoint } = await readUntil(
+      c.streamContacts({ ...scan, checkpoint: JSON.stringify(start) }),
+      (_ids, cp) => {
+        const parts = partsOf(cp);
+        const top = parts.find((x) => x.hi === null);
+        return !!top && top.t === newest && parts.some((x) => x !== top && !x.d);
+      },
+      'scan ended before the top range drained',
+    );
+    const rest = await all(c.streamContacts({ ...scan, checkpoint }));
     const ids = [...before, ...rest.ids];
     expect(duplicates(ids)).toEqual([]);
     expect(new Set(ids)).toEqual(new Set(sb.state.contacts.keys()));
@@ -184,20 +198,13 @@ describe('Zoho records scan with concurrent cursors', () => {
   it('resumes from a mid-scan checkpoint (several cursors mid-range): nothing repeated, nothing lost', async () => {
     const sb = await sandbox();
     const c = connector(sb);
-    const it = c.streamContacts(scan)[Symbol.asyncIterator]();
-    const before: string[] = [];
-    let checkpoint: string | null = null;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) throw new Error('scan ended before several cursors were mid-range');
-      before.push(...r.value.contacts.map((x) => x.id));
-      checkpoint = r.value.checkpoint;
-      const open = partsOf(checkpoint).filter((p) => !p.d && p.t !== null);
-      if (open.length >= 3 && before.length >= 1_000) break;
-    }
-    await it.return?.(undefined);
+    const { before, checkpoint } = await readUntil(
+      c.streamContacts(scan),
+      (ids, cp) => partsOf(cp).filter((p) => !p.d && p.t !== null).length >= 3 && ids.length >= 1_000,
+      'scan ended before several cursors were mid-range',
+    );
     expect(before.length).toBeLessThan(COUNT);
-    const rest = await all(c.streamContacts({ ...scan, checkpoint: checkpoint as string }));
+    const rest = await all(c.streamContacts({ ...scan, checkpoint }));
     const ids = [...before, ...rest.ids];
     expect(duplicates(ids)).toEqual([]);
     expect(new Set(ids)).toEqual(new Set(sb.state.contacts.keys()));
@@ -206,23 +213,14 @@ describe('Zoho records scan with concurrent cursors', () => {
   it('resumes a stopped scan and picks up records changed while it was stopped', async () => {
     const sb = await sandbox();
     const c = connector(sb);
-    const it = c.streamContacts(scan)[Symbol.asyncIterator]();
-    const before: string[] = [];
-    let checkpoint: string | null = null;
-    while (before.length < COUNT / 3) {
-      const r = await it.next();
-      if (r.done) throw new Error('scan ended early');
-      before.push(...r.value.contacts.map((x) => x.id));
-      checkpoint = r.value.checkpoint;
-    }
-    await it.return?.(undefined);
+    const { before, checkpoint } = await readUntil(c.streamContacts(scan), (ids) => ids.length >= COUNT / 3, 'scan ended early');
     const handed = new Set(before);
     const unread = [...sb.state.contacts.keys()].filter((id) => !handed.has(id));
     // Changed between the runs: one not yet read (it must come, once), one already read (it may come again).
     const changedUnread = unread[unread.length >> 1] as string;
     sb.state.touch(changedUnread);
     const added = sb.state.addContact({ Last_Name: 'Between runs', Email: 'between@example.test' });
-    const rest = await all(c.streamContacts({ ...scan, checkpoint: checkpoint as string }));
+    const rest = await all(c.streamContacts({ ...scan, checkpoint }));
     expect(duplicates(rest.ids)).toEqual([]);
     // Every record not handed out before comes, including the moved and the new one; unchanged ones read before do not.
     expect(new Set(rest.ids)).toEqual(new Set([...unread, added]));

@@ -245,6 +245,8 @@ export async function consentRowsOfRange(ctx: Pick<SyncContext, 'client' | 'cons
 
 /** Lets timers and I/O callbacks run between slices of CPU work. */
 const yieldToTimers = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** Records mapped between two yields. */
+const MAP_SLICE = 250;
 
 /**
  * Records of one object -> Contacts (with consent objects, and notes when asked). The Individual comes
@@ -274,8 +276,6 @@ export async function toContacts(ctx: SyncContext, obj: SfObject, records: reado
   }
   return out;
 }
-
-const MAP_SLICE = 250;
 
 // ---------------------------------------------------------------- CSV
 
@@ -388,7 +388,6 @@ interface ReadPage {
 interface ConsentDensity {
   perRecord: number | null;
 }
-
 
 /** Full scans of objects past the Bulk threshold (the first batch's totalSize) go to Bulk API 2.0 unless told not to. */
 const bulkDecision = (ctx: SyncContext, so: StreamOptions, since: Date | undefined) => (first: QueryResponse): boolean =>

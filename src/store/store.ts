@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { decrypt, encrypt, hmacSha256, randomKey } from '../crypto';
 import { Action, ActionResult, DataCategory, Finding, IsoDateTime, Portal, type PortalInput } from '../model';
@@ -362,22 +362,26 @@ export class Store {
       // A few contacts (a webhook check): their stored findings and the open ones of those contacts in one
       // read. Open findings read before the upsert are the same candidates as after it: every finding the
       // upsert writes is reported, so none of them is resolved.
-      const scannedIds = scannedContacts === 'all' ? null : [...new Set(scannedContacts)];
-      const small = scannedIds !== null && !scannedIds.includes(null) && scannedIds.length <= CHUNK && input.length <= CHUNK;
+      const ids = input.map((f) => f.id);
+      const contactIds = scannedContacts !== 'all' && !scannedContacts.includes(null) ? [...new Set(scannedContacts as readonly string[])] : [];
       let candidates: string[] | null = null;
-      if (small && scannedIds.length > 0) {
-        const contactIds = scannedIds as string[];
-        let q = trx.selectFrom('findings').select(['finding_id', 'status', 'first_seen_at', 'contact_id']).where('portal_id', '=', portalId);
-        q = input.length > 0 ? q.where((eb) => eb.or([eb('finding_id', 'in', input.map((f) => f.id)), eb.and([eb('status', '=', 'open'), eb('contact_id', 'in', contactIds)])])) : q.where('status', '=', 'open').where('contact_id', 'in', contactIds);
-        const wanted = new Set(input.map((f) => f.id));
+      if (contactIds.length > 0 && contactIds.length <= CHUNK && ids.length <= CHUNK) {
+        const wanted = new Set(ids);
         const contacts = new Set(contactIds);
+        const openOfContacts = (eb: ExpressionBuilder<Database, 'findings'>) => eb.and([eb('status', '=', 'open'), eb('contact_id', 'in', contactIds)]);
+        const rows = await trx
+          .selectFrom('findings')
+          .select(['finding_id', 'status', 'first_seen_at', 'contact_id'])
+          .where('portal_id', '=', portalId)
+          .where((eb) => (ids.length > 0 ? eb.or([eb('finding_id', 'in', ids), openOfContacts(eb)]) : openOfContacts(eb)))
+          .execute();
         candidates = [];
-        for (const r of await q.execute()) {
+        for (const r of rows) {
           if (wanted.has(r.finding_id)) existing.set(r.finding_id, { status: r.status, firstSeenAt: iso(r.first_seen_at) });
           if (r.status === 'open' && r.contact_id !== null && contacts.has(r.contact_id)) candidates.push(r.finding_id);
         }
       } else {
-        for (const part of chunks(input.map((f) => f.id))) {
+        for (const part of chunks(ids)) {
           const rows = await trx
             .selectFrom('findings')
             .select(['finding_id', 'status', 'first_seen_at'])
